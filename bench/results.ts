@@ -1,0 +1,74 @@
+// Shared benchmark plumbing: timing helpers and the writer that keeps bench/RESULTS.md, one section per
+// benchmark, replaced in place so every run leaves the latest figures with the command that made them.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+export const RESULTS_FILE = path.join(__dirname, "RESULTS.md");
+
+export interface Measurement {
+  readonly label: string;
+  readonly events: number;
+  readonly wallMs: number;
+  readonly cpuMs: number;
+}
+
+/** Runs `fn` once and measures wall and process CPU time. */
+export async function measure(
+  label: string,
+  events: number,
+  fn: () => unknown | Promise<unknown>,
+): Promise<Measurement> {
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  await fn();
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpu = process.cpuUsage(cpu0);
+  return { label, events, wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+export const perSecond = (m: Measurement): number => (m.events / m.wallMs) * 1000;
+export const microsPerEvent = (m: Measurement): number => (m.wallMs * 1000) / m.events;
+export const cpuMicrosPerEvent = (m: Measurement): number => (m.cpuMs * 1000) / m.events;
+
+const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** A markdown table row set for measurements, with the ratio of each against the first (the baseline). */
+export function table(rows: readonly Measurement[]): string {
+  const base = rows[0];
+  const lines = [
+    "| run | events | wall ms | events/s | µs/event | CPU µs/event | ratio vs baseline (events/s) |",
+    "|---|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const m of rows) {
+    const ratio = base ? perSecond(m) / perSecond(base) : 1;
+    lines.push(
+      `| ${m.label} | ${fmt(m.events)} | ${fmt(m.wallMs, 1)} | ${fmt(perSecond(m))} | ${fmt(microsPerEvent(m), 2)} | ${fmt(cpuMicrosPerEvent(m), 2)} | ${fmt(ratio, 2)}× |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+export function machineLine(): string {
+  return `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), node ${process.version}, ${new Date().toISOString()}`;
+}
+
+/**
+ * Replaces (or appends) the section `## <id>` of bench/RESULTS.md. `body` should state the figures and
+ * the ratio against the baseline; the command and machine are added here.
+ */
+export function writeSection(id: string, title: string, command: string, body: string): void {
+  const header =
+    "# Benchmark results\n\nWritten by `npm run bench`; each section is replaced by its benchmark's latest run.\n";
+  const current = fs.existsSync(RESULTS_FILE) ? fs.readFileSync(RESULTS_FILE, "utf8") : header;
+  const marker = `<!-- bench:${id} -->`;
+  const section = `${marker}\n## ${title}\n\nCommand: \`${command}\`  \nMachine: ${machineLine()}\n\n${body.trim()}\n${marker}\n`;
+  const start = current.indexOf(marker);
+  const end = start >= 0 ? current.indexOf(marker, start + marker.length) : -1;
+  const next =
+    start >= 0 && end >= 0
+      ? current.slice(0, start) + section + current.slice(end + marker.length + 1)
+      : `${current.trimEnd()}\n\n${section}`;
+  fs.writeFileSync(RESULTS_FILE, next);
+}
