@@ -1,0 +1,127 @@
+// What the dashboard shows, as one JSON document pushed to the browser over server-sent events. Each
+// part comes from the same place an operator or analyst would look: worker metrics endpoints, the lease
+// and manifest tables, the SNS endpoint's delivered messages, the rejected-events sink.
+
+export interface RouteDemand {
+  readonly route: string;
+  readonly searches: number;
+  readonly bookings: number;
+  readonly seatsBooked: number;
+  readonly cancellations: number;
+  readonly revenue: number;
+  readonly lookToBook: number;
+}
+
+export interface RoutePoint {
+  /** Pane start, epoch ms (event time). */
+  readonly t: number;
+  readonly route: string;
+  readonly bookings: number;
+}
+
+export interface ManifestRow {
+  readonly flight: string;
+  readonly route: string;
+  readonly departure?: string;
+  readonly capacity?: number;
+  readonly seatsBooked: number;
+  readonly loadFactor?: number;
+  readonly oversold: boolean;
+}
+
+export interface AlertRow {
+  readonly at: string;
+  readonly topic: string;
+  readonly subject?: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly message: string;
+}
+
+export interface ShardRow {
+  readonly shardId: string;
+  readonly owner?: string;
+  readonly leaseCounter?: number;
+  readonly checkpoint?: string;
+  readonly millisBehindLatest?: number;
+  readonly recordsPerSecond?: number;
+}
+
+export interface WorkerRow {
+  readonly workerId: string;
+  readonly url: string;
+  readonly healthy: boolean;
+  readonly status: string;
+  readonly leases: number;
+  readonly recordsPerSecond?: number;
+}
+
+export interface RejectedRow {
+  readonly at?: string;
+  readonly shardId: string;
+  readonly sequenceNumber: string;
+  readonly code: string;
+  readonly reason: string;
+}
+
+export interface Totals {
+  readonly eventsIn: number;
+  readonly processed: number;
+  readonly rejected: number;
+  readonly alerts: number;
+  readonly maxLagMs: number;
+}
+
+export interface DashboardSnapshot {
+  readonly generatedAt: string;
+  readonly totals: Totals;
+  readonly topRoutes: readonly RouteDemand[];
+  readonly series: readonly RoutePoint[];
+  readonly manifests: readonly ManifestRow[];
+  readonly alerts: readonly AlertRow[];
+  readonly shards: readonly ShardRow[];
+  readonly workers: readonly WorkerRow[];
+  readonly rejected: readonly RejectedRow[];
+  /** Parts that could not be read this time, with why (shown, never hidden). */
+  readonly problems: readonly string[];
+}
+
+export const emptySnapshot = (now: number): DashboardSnapshot => ({
+  generatedAt: new Date(now).toISOString(),
+  totals: { eventsIn: 0, processed: 0, rejected: 0, alerts: 0, maxLagMs: 0 },
+  topRoutes: [],
+  series: [],
+  manifests: [],
+  alerts: [],
+  shards: [],
+  workers: [],
+  rejected: [],
+  problems: [],
+});
+
+/** One part of the snapshot, read from one source. A failing collector leaves its part empty. */
+export type Collector = (now: number) => Promise<Partial<DashboardSnapshot>>;
+
+export async function collectSnapshot(
+  collectors: Readonly<Record<string, Collector>>,
+  now: number,
+): Promise<DashboardSnapshot> {
+  const parts = await Promise.all(
+    Object.entries(collectors).map(async ([name, collect]) => {
+      try {
+        return await collect(now);
+      } catch (e) {
+        return { problems: [`${name}: ${(e as Error).message}`] } satisfies Partial<DashboardSnapshot>;
+      }
+    }),
+  );
+  const base = emptySnapshot(now);
+  return parts.reduce<DashboardSnapshot>(
+    (acc, part) => ({
+      ...acc,
+      ...part,
+      totals: { ...acc.totals, ...part.totals },
+      problems: [...acc.problems, ...(part.problems ?? [])],
+    }),
+    base,
+  );
+}
