@@ -1,0 +1,119 @@
+// The seat-manifest sink: groups a batch's schedule and booking events by flight and writes each touched
+// flight once (one conditional write per flight per batch), reading through a cache because a route, and
+// so its flights, belongs to one shard and one worker at a time. A lost optimistic-concurrency race (the
+// shard moved) re-reads and re-applies; the fold is idempotent, so nothing is counted twice.
+import { type FlightEvent, flightKey } from "../../../analytics/events";
+import { sortableSequence } from "../rejected/rejected-record";
+import { applyToManifest, type FlightManifest, figuresOf, type ManifestEvent } from "./flight-manifest";
+import type { ManifestStore, StoredManifest } from "./manifest-store";
+
+export interface ManifestInput {
+  readonly event: FlightEvent;
+  readonly shardId: string;
+  readonly sequenceNumber: string;
+  readonly subSequenceNumber?: number;
+}
+
+export interface ManifestChange {
+  readonly flight: string;
+  readonly before: ReturnType<typeof figuresOf> | undefined;
+  readonly after: ReturnType<typeof figuresOf>;
+  readonly manifest: FlightManifest;
+}
+
+export interface ManifestSinkOptions {
+  readonly store: ManifestStore;
+  /** Flights kept in the read cache (default 10,000). */
+  readonly cacheSize?: number;
+  /** Parallel writes (default 16). */
+  readonly concurrency?: number;
+  /** Attempts per flight when racing another writer (default 5). */
+  readonly maxRaces?: number;
+}
+
+export class ManifestRaceError extends Error {
+  readonly code = "MANIFEST_RACE";
+  readonly retryable = true;
+}
+
+export class ManifestSink {
+  private readonly cache = new Map<string, StoredManifest>();
+  private readonly cacheSize: number;
+
+  constructor(private readonly options: ManifestSinkOptions) {
+    this.cacheSize = options.cacheSize ?? 10_000;
+  }
+
+  /** Forget cached manifests (on lease loss, so the next owner's writes are re-read). */
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  /** Applies the batch; resolves when every touched flight is durable. Returns the flights that changed. */
+  async apply(inputs: readonly ManifestInput[]): Promise<ManifestChange[]> {
+    const byFlight = new Map<string, { events: ManifestEvent[]; maxSeq: Map<string, string> }>();
+    for (const input of inputs) {
+      const e = input.event;
+      if (e.type === "search.performed") continue;
+      const key = flightKey(e.flightNumber, e.departureDate);
+      let group = byFlight.get(key);
+      if (group === undefined) {
+        group = { events: [], maxSeq: new Map() };
+        byFlight.set(key, group);
+      }
+      group.events.push(e);
+      const seq = sortableSequence(input.sequenceNumber, input.subSequenceNumber);
+      if ((group.maxSeq.get(input.shardId) ?? "") < seq) group.maxSeq.set(input.shardId, seq);
+    }
+    const changes: ManifestChange[] = [];
+    const queue = [...byFlight.entries()];
+    const worker = async () => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        const change = await this.applyFlight(next[0], next[1].events, next[1].maxSeq);
+        if (change !== undefined) changes.push(change);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(queue.length, this.options.concurrency ?? 16) }, worker));
+    return changes.sort((a, b) => (a.flight < b.flight ? -1 : 1));
+  }
+
+  private async applyFlight(
+    flight: string,
+    events: ManifestEvent[],
+    maxSeq: Map<string, string>,
+  ): Promise<ManifestChange | undefined> {
+    const maxRaces = this.options.maxRaces ?? 5;
+    for (let attempt = 0; attempt < maxRaces; attempt++) {
+      const stored =
+        attempt === 0
+          ? (this.cache.get(flight) ?? (await this.options.store.get(flight)))
+          : await this.options.store.get(flight);
+      // Everything in this batch was applied before (a replay): no write at all.
+      const replay = [...maxSeq].every(([shard, seq]) => (stored?.applied[shard] ?? "") >= seq);
+      if (stored !== undefined && replay) {
+        this.remember(flight, stored);
+        return undefined;
+      }
+      const manifest = applyToManifest(stored?.manifest, events);
+      const applied = { ...(stored?.applied ?? {}) };
+      for (const [shard, seq] of maxSeq) if ((applied[shard] ?? "") < seq) applied[shard] = seq;
+      const next: StoredManifest = { manifest, version: (stored?.version ?? 0) + 1, applied };
+      if (await this.options.store.put(next, stored?.version)) {
+        this.remember(flight, next);
+        if (stored !== undefined && manifest === stored.manifest) return undefined;
+        return { flight, before: stored && figuresOf(stored.manifest), after: figuresOf(manifest), manifest };
+      }
+      this.cache.delete(flight);
+    }
+    throw new ManifestRaceError(`flight ${flight}: lost ${maxRaces} optimistic-concurrency races in a row`);
+  }
+
+  private remember(flight: string, stored: StoredManifest): void {
+    this.cache.delete(flight);
+    this.cache.set(flight, stored);
+    if (this.cache.size > this.cacheSize) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+  }
+}
