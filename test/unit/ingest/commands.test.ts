@@ -33,7 +33,7 @@ describe("simulate and replay commands", () => {
       "--out",
       path.join(dir, file),
       "--count",
-      "3000",
+      "8000",
       "--seed",
       "9",
       "--start",
