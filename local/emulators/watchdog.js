@@ -1,0 +1,23 @@
+// Runs one emulator as a child and ties its life to the parent's: when the parent's end of our stdin pipe
+// closes (the parent exited, even by SIGKILL) or we get SIGTERM/SIGINT, the child is stopped. Prints the
+// child's pid as the first line of stdout so the parent can record it.
+"use strict";
+const { spawn } = require("node:child_process");
+
+const [command, ...args] = process.argv.slice(2);
+const child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit"], env: process.env });
+process.stdout.write(`${JSON.stringify({ pid: child.pid })}\n`);
+
+let stopping = false;
+function stop(signal) {
+  if (stopping) return;
+  stopping = true;
+  child.kill(signal);
+  setTimeout(() => child.kill("SIGKILL"), 3000).unref();
+}
+process.stdin.on("end", () => stop("SIGTERM"));
+process.stdin.on("close", () => stop("SIGTERM"));
+process.stdin.resume();
+process.on("SIGTERM", () => stop("SIGTERM"));
+process.on("SIGINT", () => stop("SIGTERM"));
+child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
