@@ -98,8 +98,11 @@ export const emptySnapshot = (now: number): DashboardSnapshot => ({
   problems: [],
 });
 
+/** What one collector contributes; totals merge field by field. */
+export type SnapshotPart = Partial<Omit<DashboardSnapshot, "totals">> & { readonly totals?: Partial<Totals> };
+
 /** One part of the snapshot, read from one source. A failing collector leaves its part empty. */
-export type Collector = (now: number) => Promise<Partial<DashboardSnapshot>>;
+export type Collector = (now: number) => Promise<SnapshotPart>;
 
 export async function collectSnapshot(
   collectors: Readonly<Record<string, Collector>>,
@@ -110,7 +113,7 @@ export async function collectSnapshot(
       try {
         return await collect(now);
       } catch (e) {
-        return { problems: [`${name}: ${(e as Error).message}`] } satisfies Partial<DashboardSnapshot>;
+        return { problems: [`${name}: ${(e as Error).message}`] } satisfies SnapshotPart;
       }
     }),
   );

@@ -16,6 +16,8 @@ export interface KinesisEmulatorOptions {
   readonly shardLimit?: number;
   /** The setting to name when the port is taken (default --kinesis-port). */
   readonly portSetting?: string;
+  /** kinesis-local only: persist streams and records in this folder (reloaded on the next start). */
+  readonly dataDir?: string;
 }
 
 async function answers(endpoint: string): Promise<boolean> {
@@ -57,6 +59,14 @@ export async function startKinesisLocal(options: KinesisEmulatorOptions = {}): P
       UPDATE_SHARD_COUNT_DURATION: quick,
       REGISTER_STREAM_CONSUMER_DURATION: quick,
       DEREGISTER_STREAM_CONSUMER_DURATION: quick,
+      ...(options.dataDir !== undefined
+        ? {
+            SHOULD_PERSIST_DATA: "true",
+            LOAD_DATA_IF_EXISTS: "true",
+            PERSIST_PATH: options.dataDir,
+            PERSIST_INTERVAL: "2s",
+          }
+        : {}),
     },
     ready: () => answers(endpoint),
     startTimeoutMs: 60_000,

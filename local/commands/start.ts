@@ -1,0 +1,192 @@
+// `flightpulse start` (what `npm start` runs): the local stack, the ingest endpoint, the traffic
+// simulator and the live dashboard, with a status line, until Ctrl-C or --duration. Every child process
+// is stopped on SIGINT/SIGTERM; the emulators' watchdogs stop them even if this process is killed.
+import { KinesisClient } from "@aws-sdk/client-kinesis";
+import { clientOptions, createAwsClients, localAwsConfig } from "../../consumers/aws/clients";
+import {
+  type CommandIo,
+  parseDuration,
+  parseFlags,
+  parseNumber,
+  UsageError,
+} from "../../ingest/commands/command-io";
+import { toEntry } from "../../ingest/commands/simulate";
+import { startIngestEndpoint } from "../../ingest/http-endpoint";
+import { sdkKinesisPutPort } from "../../ingest/kinesis-put-port";
+import { KinesisProducer } from "../../ingest/producer";
+import { DEFAULT_SURGE, parseSurge } from "../../ingest/simulator/scenarios";
+import { TrafficSimulator } from "../../ingest/simulator/traffic";
+import {
+  alertsCollector,
+  leasesCollector,
+  manifestsCollector,
+  rejectedCollector,
+  workersCollector,
+} from "../dashboard/collectors";
+import { startDashboard } from "../dashboard/server";
+import { startLocalStack } from "../stack/local-stack";
+
+export const START_HELP = `Usage: flightpulse start [options]        (npm start -- [options])
+
+Runs the whole pipeline on this machine, no cloud account: Kinesis (kinesis-local) and DynamoDB
+(dynalite) emulators, the SNS endpoint, the streams/tables/topics of stack "local", the ingest endpoint,
+the traffic simulator and the live dashboard. Everything binds 127.0.0.1. Ctrl-C stops it all.
+
+  --rate N              simulator events per second (default 50)
+  --duration D          stop by itself after D (e.g. 90s, 10m)
+  --no-simulator        no generated traffic (POST events to the ingest endpoint instead)
+  --seed N              simulator seed (default 1)
+  --surge SPEC          ROUTE@START+DURATION*MULT, seconds (default LHR-DXB@45+180*10)
+  --port N              dashboard port (default: a free one)
+  --ingest-port N       ingest endpoint port (default: a free one)
+  --kinesis-port N      Kinesis emulator port (default: a free one)
+  --dynamodb-port N     DynamoDB emulator port (default: a free one)
+  --sns-port N          SNS endpoint port (default: a free one)
+  --kinesis NAME        kinesis-local (complete, default) or kinesalite (fast, older API)
+  --shards N            shards of the booking stream (default 4)
+  --data-dir DIR        keep tables and stream data on disk in DIR (default: in memory)
+
+Endpoints, PIDs and the dashboard URL are written to .flightpulse/local.json.`;
+
+const OPTIONS = {
+  rate: { type: "string" },
+  duration: { type: "string" },
+  "no-simulator": { type: "boolean" },
+  seed: { type: "string" },
+  surge: { type: "string", multiple: true },
+  port: { type: "string" },
+  "ingest-port": { type: "string" },
+  "kinesis-port": { type: "string" },
+  "dynamodb-port": { type: "string" },
+  "sns-port": { type: "string" },
+  kinesis: { type: "string" },
+  shards: { type: "string" },
+  "data-dir": { type: "string" },
+  help: { type: "boolean" },
+} as const;
+
+const port = (flag: string, raw: string | undefined) =>
+  raw === undefined ? undefined : parseNumber(flag, raw, 1, 65535);
+
+export async function start(io: CommandIo): Promise<number> {
+  const { values } = parseFlags(io.argv, OPTIONS);
+  if (values.help === true) {
+    io.out(START_HELP);
+    return 0;
+  }
+  const kinesisKind = values.kinesis ?? "kinesis-local";
+  if (kinesisKind !== "kinesis-local" && kinesisKind !== "kinesalite") {
+    throw new UsageError(`--kinesis "${kinesisKind}" must be kinesis-local or kinesalite`);
+  }
+  const rate = values.rate === undefined ? 50 : parseNumber("--rate", values.rate, 0.1, 100_000);
+  const durationMs = values.duration === undefined ? undefined : parseDuration("--duration", values.duration);
+  const scenarios =
+    values.surge === undefined
+      ? [DEFAULT_SURGE]
+      : values.surge.map((s) => {
+          try {
+            return parseSurge(s);
+          } catch (e) {
+            throw new UsageError((e as Error).message);
+          }
+        });
+  const began = Date.now();
+  io.out("flightpulse: starting the local pipeline…");
+  const kinesisPort = port("--kinesis-port", values["kinesis-port"]);
+  const dynamodbPort = port("--dynamodb-port", values["dynamodb-port"]);
+  const snsPort = port("--sns-port", values["sns-port"]);
+  const stack = await startLocalStack({
+    root: io.cwd,
+    kinesis: kinesisKind,
+    bookingShards: values.shards === undefined ? 4 : parseNumber("--shards", values.shards, 1, 50),
+    ...(values["data-dir"] !== undefined ? { dataDir: values["data-dir"] } : {}),
+    ports: {
+      ...(kinesisPort !== undefined ? { kinesis: kinesisPort } : {}),
+      ...(dynamodbPort !== undefined ? { dynamodb: dynamodbPort } : {}),
+      ...(snsPort !== undefined ? { sns: snsPort } : {}),
+    },
+    log: (line) => io.out(`  ${line}`),
+  });
+  const cleanups: (() => Promise<void> | void)[] = [() => stack.stop()];
+  const stopAll = async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  };
+  try {
+    const names = stack.state.resources;
+    const kinesis = new KinesisClient(clientOptions(localAwsConfig(stack.state.endpoints), "kinesis"));
+    cleanups.push(() => kinesis.destroy());
+    const producer = new KinesisProducer({
+      port: sdkKinesisPutPort(kinesis),
+      streamName: names.bookingStream,
+      concurrency: 2,
+    });
+    const ingestPort = port("--ingest-port", values["ingest-port"]);
+    const ingest = await startIngestEndpoint({
+      producer,
+      ...(ingestPort !== undefined ? { port: ingestPort } : {}),
+    });
+    cleanups.push(() => ingest.close());
+    const aws = createAwsClients(localAwsConfig(stack.state.endpoints));
+    cleanups.push(() => aws.destroy());
+    const dashPort = port("--port", values.port);
+    const dashboard = await startDashboard({
+      ...(dashPort !== undefined ? { port: dashPort } : {}),
+      collectors: {
+        producer: async () => ({ totals: { eventsIn: producer.totals.sent } }),
+        alerts: alertsCollector(stack.sns, stack.state.topics.demand),
+        leases: leasesCollector(aws.dynamodb, names.leaseTable),
+        manifests: manifestsCollector(aws.dynamodb, names.manifestTable),
+        rejected: rejectedCollector(aws.dynamodb, names.rejectedTable),
+        workers: workersCollector(() => stack.state.workers),
+      },
+    });
+    cleanups.push(() => dashboard.close());
+    stack.update({ dashboard: dashboard.url, endpoints: { ...stack.state.endpoints }, ingest: ingest.url });
+    io.out(`  ingest    ${ingest.url}/events (POST one event or {"events": [...]})`);
+    io.out(`  dashboard ${dashboard.url}`);
+    io.out(
+      `flightpulse: up in ${((Date.now() - began) / 1000).toFixed(1)} s; endpoints in ${stack.file}. Ctrl-C stops everything.`,
+    );
+
+    const simulator =
+      values["no-simulator"] === true
+        ? undefined
+        : new TrafficSimulator({
+            seed: values.seed === undefined ? 1 : parseNumber("--seed", values.seed, 0, 2 ** 32 - 1),
+            startTime: Date.now(),
+            ratePerSecond: rate,
+            scenarios,
+          });
+    if (simulator !== undefined) {
+      io.out(
+        `  simulator ${rate} events/s${scenarios.map((s) => `, ${s.name} at +${s.startOffsetMs / 1000}s`).join("")}`,
+      );
+    }
+    let lastStatus = 0;
+    while (!io.signal.aborted) {
+      if (durationMs !== undefined && Date.now() - began >= durationMs) break;
+      if (simulator !== undefined) {
+        const records = simulator.advanceTo(Date.now());
+        if (records.length > 0) {
+          await producer
+            .putRecords(records.map(toEntry))
+            .catch((e: Error) => io.err(`simulator: ${e.message}`));
+        }
+      }
+      if (Date.now() - lastStatus >= (io.tty ? 1000 : 10_000)) {
+        lastStatus = Date.now();
+        const snap = await dashboard.snapshot();
+        const line = `events in ${snap.totals.eventsIn.toLocaleString("en-US")} · processed ${snap.totals.processed.toLocaleString("en-US")} · lag ${snap.totals.maxLagMs} ms · alerts ${snap.totals.alerts} · rejected ${snap.totals.rejected}`;
+        if (io.tty) io.err(`\r${line}   `);
+        else io.out(line);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    if (io.tty) io.err("\n");
+    io.out("flightpulse: stopping…");
+    return 0;
+  } finally {
+    await stopAll();
+    io.out("flightpulse: stopped; no process left running.");
+  }
+}

@@ -1,0 +1,129 @@
+// Dashboard collectors for the local stack: each reads one source the way an operator would (the SNS
+// endpoint's delivered messages, a Scan of the lease, manifest and rejected tables, worker /metrics).
+import { type AttributeValue, type DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import type { SnsServer } from "../sns-endpoint/sns-server";
+import type { AlertRow, Collector, ManifestRow, RejectedRow, ShardRow, WorkerRow } from "./snapshot";
+
+const str = (v: AttributeValue | undefined) => v?.S;
+const num = (v: AttributeValue | undefined) => (v?.N === undefined ? undefined : Number(v.N));
+
+async function scanAll(
+  client: DynamoDBClient,
+  table: string,
+  limit: number,
+): Promise<Record<string, AttributeValue>[]> {
+  const items: Record<string, AttributeValue>[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const out = await client.send(
+      new ScanCommand({ TableName: table, ExclusiveStartKey: start, Limit: 500 }),
+    );
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start !== undefined && items.length < limit);
+  return items;
+}
+
+export function alertsCollector(sns: SnsServer, topicArn: string, show = 30): Collector {
+  return async () => {
+    const messages = sns.messages(topicArn);
+    const alerts: AlertRow[] = messages
+      .slice(-show)
+      .reverse()
+      .map((m) => ({
+        at: m.publishedAt,
+        topic: m.topicArn,
+        ...(m.subject !== undefined ? { subject: m.subject } : {}),
+        attributes: Object.fromEntries(
+          Object.entries(m.attributes).map(([k, v]) => [k, v.StringValue ?? ""]),
+        ),
+        message: m.message,
+      }));
+    return { alerts, totals: { alerts: messages.length } };
+  };
+}
+
+export function leasesCollector(client: DynamoDBClient, table: string): Collector {
+  return async () => {
+    const shards: ShardRow[] = (await scanAll(client, table, 1000))
+      .map((i) => ({
+        shardId: str(i["leaseKey"]) ?? "?",
+        ...(str(i["leaseOwner"]) !== undefined ? { owner: str(i["leaseOwner"]) as string } : {}),
+        ...(num(i["leaseCounter"]) !== undefined ? { leaseCounter: num(i["leaseCounter"]) as number } : {}),
+        ...(str(i["checkpoint"]) !== undefined ? { checkpoint: str(i["checkpoint"]) as string } : {}),
+      }))
+      .sort((a, b) => (a.shardId < b.shardId ? -1 : 1));
+    return { shards };
+  };
+}
+
+export function manifestsCollector(client: DynamoDBClient, table: string, show = 12): Collector {
+  return async () => {
+    const rows: ManifestRow[] = (await scanAll(client, table, 20_000))
+      .filter((i) => str(i["sk"]) === "MANIFEST")
+      .map((i) => ({
+        flight: str(i["flight"]) ?? "?",
+        route: str(i["route"]) ?? "?",
+        ...(str(i["departureTime"]) !== undefined ? { departure: str(i["departureTime"]) as string } : {}),
+        ...(num(i["capacity"]) !== undefined ? { capacity: num(i["capacity"]) as number } : {}),
+        seatsBooked: num(i["seatsBooked"]) ?? 0,
+        ...(num(i["loadFactor"]) !== undefined ? { loadFactor: num(i["loadFactor"]) as number } : {}),
+        oversold: i["oversold"]?.BOOL === true,
+      }));
+    rows.sort((a, b) => (b.loadFactor ?? 0) - (a.loadFactor ?? 0) || b.seatsBooked - a.seatsBooked);
+    return { manifests: rows.slice(0, show) };
+  };
+}
+
+export function rejectedCollector(client: DynamoDBClient, table: string, show = 20): Collector {
+  return async () => {
+    const items = await scanAll(client, table, 5000);
+    const rows: RejectedRow[] = items
+      .map((i) => ({
+        ...(str(i["rejectedAt"]) !== undefined ? { at: str(i["rejectedAt"]) as string } : {}),
+        shardId: str(i["pk"]) ?? "?",
+        sequenceNumber: str(i["sequenceNumber"]) ?? "?",
+        code: str(i["code"]) ?? "?",
+        reason: str(i["reason"]) ?? "",
+      }))
+      .sort((a, b) => ((a.at ?? "") < (b.at ?? "") ? 1 : -1));
+    return { rejected: rows.slice(0, show), totals: { rejected: items.length } };
+  };
+}
+
+/** Worker health and metrics from each worker's /health and /metrics endpoints. */
+export function workersCollector(list: () => readonly { workerId: string; health?: string }[]): Collector {
+  return async () => {
+    const workers: WorkerRow[] = await Promise.all(
+      list().map(async (w) => {
+        if (w.health === undefined)
+          return { workerId: w.workerId, url: "", healthy: false, status: "starting", leases: 0 };
+        try {
+          const h = (await (
+            await fetch(`${w.health}/health`, { signal: AbortSignal.timeout(800) })
+          ).json()) as {
+            healthy: boolean;
+            status: string;
+            leases?: number;
+          };
+          return {
+            workerId: w.workerId,
+            url: w.health,
+            healthy: h.healthy,
+            status: h.status,
+            leases: h.leases ?? 0,
+          };
+        } catch (e) {
+          return {
+            workerId: w.workerId,
+            url: w.health,
+            healthy: false,
+            status: (e as Error).message,
+            leases: 0,
+          };
+        }
+      }),
+    );
+    return { workers };
+  };
+}

@@ -1,0 +1,131 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { ListStreamsCommand } from "@aws-sdk/client-kinesis";
+import { ListTopicsCommand } from "@aws-sdk/client-sns";
+import { expect } from "chai";
+import { createAwsClients, localAwsConfig } from "../../../consumers/aws/clients";
+import { isAlive } from "../../../local/emulators/child-service";
+import type { LocalStackFile } from "../../../local/stack/local-stack";
+
+const BIN = path.join(__dirname, "..", "..", "..", "bin", "flightpulse.js");
+
+interface Started {
+  child: ChildProcess;
+  dir: string;
+  state: LocalStackFile;
+  startupMs: number;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+async function startCli(args: string[]): Promise<Started> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fp-start-"));
+  const began = Date.now();
+  const child = spawn(process.execPath, [BIN, "start", ...args], {
+    cwd: dir,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (c) => {
+    output += c;
+  });
+  child.stderr?.on("data", (c) => {
+    output += c;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const file = path.join(dir, ".flightpulse", "local.json");
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (fs.existsSync(file)) {
+      const state = JSON.parse(fs.readFileSync(file, "utf8")) as LocalStackFile;
+      if (state.dashboard !== null)
+        return { child, dir, state, startupMs: Date.now() - began, output: () => output, exited };
+    }
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`start did not come up:\n${output}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function waitGone(pids: number[], ms: number): Promise<number[]> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline && pids.some(isAlive)) await new Promise((r) => setTimeout(r, 50));
+  return pids.filter(isAlive);
+}
+
+describe("flightpulse start (the process behind npm start)", function () {
+  this.timeout(60_000);
+
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    it(`answers on every endpoint within 15 s, and ${signal} leaves no process behind`, async () => {
+      const s = await startCli(["--no-simulator"]);
+      try {
+        expect(s.startupMs, "start-up time").to.be.below(15_000);
+        const aws = createAwsClients(localAwsConfig(s.state.endpoints));
+        try {
+          const streams = await aws.kinesis.send(new ListStreamsCommand({}));
+          expect(streams.StreamNames).to.include(s.state.resources.bookingStream);
+          const tables = await aws.dynamodb.send(new ListTablesCommand({}));
+          expect(tables.TableNames).to.include(s.state.resources.leaseTable);
+          const topics = await aws.sns.send(new ListTopicsCommand({}));
+          expect(topics.Topics?.map((t) => t.TopicArn)).to.include(s.state.topics.demand);
+        } finally {
+          aws.destroy();
+        }
+        expect((await fetch(s.state.dashboard as string)).status).to.equal(200);
+        for (const url of Object.values(s.state.endpoints))
+          expect(new URL(url as string).hostname).to.equal("127.0.0.1");
+        const pids = Object.values(s.state.pids);
+        expect(pids.length).to.be.at.least(5);
+        s.child.kill(signal);
+        expect(await s.exited, s.output()).to.equal(0);
+        expect(await waitGone(pids, 10_000), "processes still alive").to.deep.equal([]);
+        expect(fs.existsSync(path.join(s.dir, ".flightpulse", "local.json")), "local.json removed").to.equal(
+          false,
+        );
+      } finally {
+        s.child.kill("SIGKILL");
+        fs.rmSync(s.dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it("leaves no emulator behind even when it is killed with SIGKILL", async () => {
+    const s = await startCli(["--no-simulator"]);
+    try {
+      const children = Object.entries(s.state.pids)
+        .filter(([name]) => name !== "flightpulse")
+        .map(([, pid]) => pid);
+      s.child.kill("SIGKILL");
+      await s.exited;
+      expect(await waitGone(children, 10_000), "orphans").to.deep.equal([]);
+    } finally {
+      fs.rmSync(s.dir, { recursive: true, force: true });
+    }
+  });
+
+  it("fails at start-up naming a port that is taken", async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fp-start-"));
+    const child = spawn(process.execPath, [BIN, "start", "--dynamodb-port", String(port)], { cwd: dir });
+    try {
+      let err = "";
+      child.stderr.on("data", (c) => {
+        err += c;
+      });
+      const code = await new Promise((r) => child.once("exit", r));
+      expect(code).to.equal(1);
+      expect(err).to.include(`port ${port} (--dynamodb-port) is already in use`);
+    } finally {
+      child.kill("SIGKILL");
+      blocker.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
