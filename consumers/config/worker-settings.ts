@@ -111,8 +111,9 @@ export const WORKER_SETTINGS = {
   },
   redshiftSecretArn: optional({
     env: "FLIGHTPULSE_REDSHIFT_SECRET_ARN",
-    description: "Secrets Manager secret for the Data API (unset: IAM temporary credentials)",
-    deployed: true,
+    description:
+      "Secrets Manager secret for the Data API (unset: IAM temporary credentials, as the Pulumi stacks deploy)",
+    deployed: false,
     parse: arn("secretsmanager"),
   }),
   logLevel: {

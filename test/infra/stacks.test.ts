@@ -1,0 +1,130 @@
+import { expect } from "chai";
+import { eventBatchJsonSchemaDraft04, eventJsonSchemaDraft04 } from "../../analytics/events";
+import { resourceNames } from "../../analytics/resource-names";
+import { deployedWorkerSettingNames } from "../../consumers/config/worker-settings";
+import { TABLES } from "../../consumers/tables/table-definitions";
+import { STOP_TIMEOUT_SECONDS } from "../../pulumi/components/consumer-service";
+import { allStackRuns, type Captured, type StackRun } from "./harness";
+
+const STACKS = ["dev", "staging", "prod"] as const;
+let runs = new Map<string, StackRun>();
+
+const one = (run: StackRun, type: string): Captured => {
+  const found = run.of(type);
+  expect(found, type).to.have.length(1);
+  return found[0] as Captured;
+};
+const containers = (run: StackRun) =>
+  JSON.parse(one(run, "aws:ecs/taskDefinition:TaskDefinition").inputs["containerDefinitions"] as string) as {
+    environment: { name: string; value: string }[];
+    stopTimeout: number;
+  }[];
+
+describe("Pulumi stacks (mocks)", function () {
+  this.timeout(60_000);
+
+  before(async () => {
+    runs = await allStackRuns();
+  });
+
+  for (const stack of STACKS) {
+    it(`${stack}: builds every subsystem under its own Pulumi.${stack}.yaml`, () => {
+      const run = runs.get(stack) as StackRun;
+      const components = run.resources
+        .filter((r) => r.type.startsWith("flightpulse:"))
+        .map((r) => r.type.split(":")[2]);
+      expect(components).to.include.members([
+        "Encryption",
+        "EventStream",
+        "IngestApi",
+        "Tables",
+        "Alerts",
+        "Network",
+        "FlinkApp",
+        "Observability",
+        "Warehouse",
+        "ConsumerService",
+      ]);
+      const names = resourceNames(stack);
+      const streams = run.of("aws:kinesis/stream:Stream").map((s) => s.inputs["name"]);
+      expect(streams).to.have.members([names.bookingStream, names.insightsStream]);
+      expect(run.of("aws:dynamodb/table:Table").map((t) => t.inputs["name"])).to.have.members(
+        TABLES.map((t) => names[t.nameKey]),
+      );
+      expect(run.outputs["ingestUrl"]).to.match(/\/v1\/events$/);
+    });
+  }
+
+  it("differs between dev and prod where it should (table-driven)", () => {
+    const measure = (run: StackRun) => {
+      const stream = run
+        .of("aws:kinesis/stream:Stream")
+        .find((s) => String(s.inputs["name"]).endsWith("booking-events")) as Captured;
+      const service = one(run, "aws:ecs/service:Service");
+      const workgroup = one(run, "aws:redshiftserverless/workgroup:Workgroup");
+      const alarms = run
+        .of("aws:cloudwatch/metricAlarm:MetricAlarm")
+        .filter((a) => String(a.inputs["name"] ?? "").startsWith("flightpulse-"));
+      return {
+        streamMode: (stream.inputs["streamModeDetails"] as { streamMode: string }).streamMode,
+        shards: stream.inputs["shardCount"],
+        tasks: service.inputs["desiredCount"],
+        redshiftRpu: workgroup.inputs["baseCapacity"],
+        quicksight: run.of("aws:quicksight/dataSet:DataSet").length,
+        alarmsAct: alarms.every((a) => a.inputs["actionsEnabled"] === true),
+        oncall: run
+          .of("aws:sns/topicSubscription:TopicSubscription")
+          .filter((s) => String(s.name).includes("oncall")).length,
+        subnets: run.of("aws:ec2/subnet:Subnet").length,
+      };
+    };
+    const table: [string, unknown, unknown][] = [
+      ["streamMode", "PROVISIONED", "ON_DEMAND"],
+      ["shards", 1, undefined],
+      ["tasks", 1, 3],
+      ["redshiftRpu", 8, 32],
+      ["quicksight", 0, 5],
+      ["alarmsAct", false, true],
+      ["oncall", 0, 1],
+      ["subnets", 2, 3],
+    ];
+    const dev = measure(runs.get("dev") as StackRun);
+    const prod = measure(runs.get("prod") as StackRun);
+    for (const [key, d, p] of table) {
+      expect(dev[key as keyof typeof dev], `dev ${key}`).to.equal(d);
+      expect(prod[key as keyof typeof prod], `prod ${key}`).to.equal(p);
+    }
+  });
+
+  it("deploys the event contract's JSON Schema as the API Gateway models (same source, not a copy)", () => {
+    for (const run of runs.values()) {
+      const models = Object.fromEntries(
+        run
+          .of("aws:apigateway/model:Model")
+          .map((m) => [m.inputs["name"], JSON.parse(m.inputs["schema"] as string)]),
+      );
+      expect(models["FlightpulseEvent"]).to.deep.equal(eventJsonSchemaDraft04());
+      expect(models["FlightpulseEventBatch"]).to.deep.equal(eventBatchJsonSchemaDraft04());
+      const methods = run.of("aws:apigateway/method:Method");
+      expect(methods.every((m) => typeof m.inputs["requestValidatorId"] === "string")).to.equal(true);
+      const integrations = run.of("aws:apigateway/integration:Integration").map((i) => i.inputs["uri"]);
+      expect(integrations.every((u) => String(u).includes(":kinesis:action/Put"))).to.equal(true);
+    }
+  });
+
+  it("sets on the worker task exactly the settings the worker's config reads", () => {
+    for (const run of runs.values()) {
+      const [worker] = containers(run);
+      expect(worker?.environment.map((e) => e.name).sort()).to.deep.equal(deployedWorkerSettingNames());
+      expect(worker?.stopTimeout).to.equal(STOP_TIMEOUT_SECONDS);
+    }
+  });
+
+  it("rolls back failed deployments and keeps workers running during them", () => {
+    for (const run of runs.values()) {
+      const svc = one(run, "aws:ecs/service:Service").inputs;
+      expect(svc["deploymentCircuitBreaker"]).to.deep.equal({ enable: true, rollback: true });
+      expect(svc["deploymentMinimumHealthyPercent"]).to.equal(100);
+    }
+  });
+});
