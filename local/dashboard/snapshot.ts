@@ -117,14 +117,12 @@ export async function collectSnapshot(
       }
     }),
   );
-  const base = emptySnapshot(now);
-  return parts.reduce<DashboardSnapshot>(
-    (acc, part) => ({
-      ...acc,
-      ...part,
-      totals: { ...acc.totals, ...part.totals },
-      problems: [...acc.problems, ...(part.problems ?? [])],
-    }),
-    base,
-  );
+  const snapshot: { -readonly [K in keyof DashboardSnapshot]: DashboardSnapshot[K] } = emptySnapshot(now);
+  for (const part of parts) {
+    const { totals, problems, ...rest } = part;
+    Object.assign(snapshot, rest);
+    snapshot.totals = { ...snapshot.totals, ...totals };
+    snapshot.problems = [...snapshot.problems, ...(problems ?? [])];
+  }
+  return snapshot;
 }

@@ -68,6 +68,7 @@ export function workerPolicy(a: WorkerPolicyArgs): PolicyDocument {
         "redshift-data:ListStatements",
       ],
       Resource: "*",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, resolved by IAM.
       Condition: { StringEquals: { "redshift-data:statement-owner-iam-userid": "${aws:userid}" } },
     },
   );

@@ -74,11 +74,7 @@ export class DynamoDbRejectedSink implements RejectedEventsSink {
           pending = out.UnprocessedItems?.[this.o.tableName] ?? [];
         } catch (e) {
           const err = e as Error & { $retryable?: unknown };
-          if (
-            err.name !== "ProvisionedThroughputExceededException" &&
-            err.$retryable === undefined &&
-            attempt === 1
-          ) {
+          if (!RETRYABLE.has(err.name) && err.$retryable === undefined) {
             throw new RejectedSinkError(
               `rejected-events table ${this.o.tableName}: ${err.name}: ${err.message}`,
               { cause: err },
