@@ -1,0 +1,26 @@
+// Worker-thread host for pglite: its WASM runs synchronously, so on the main thread one long query would
+// freeze the Data API endpoint (no DescribeStatement, no CancelStatement while it runs).
+"use strict";
+const { parentPort, workerData } = require("node:worker_threads");
+
+(async () => {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const db = workerData.dataDir ? await PGlite.create(workerData.dataDir) : await PGlite.create();
+  parentPort.on("message", async ({ id, sql, values, close }) => {
+    if (close) {
+      await db.close();
+      parentPort.postMessage({ id, closed: true });
+      return;
+    }
+    try {
+      const r = await db.query(sql, values);
+      parentPort.postMessage({
+        id,
+        result: { fields: r.fields, rows: r.rows, affectedRows: r.affectedRows },
+      });
+    } catch (e) {
+      parentPort.postMessage({ id, error: e.message });
+    }
+  });
+  parentPort.postMessage({ ready: true });
+})().catch((e) => parentPort.postMessage({ fatal: e.message }));

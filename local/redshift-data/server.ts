@@ -1,0 +1,465 @@
+// A Redshift Data API endpoint for the local stack, answering the real @aws-sdk/client-redshift-data
+// (JSON 1.1, X-Amz-Target: RedshiftData.<Operation>) over embedded Postgres. Statements run
+// asynchronously, one at a time, through SUBMITTED → PICKED → STARTED → FINISHED / FAILED / ABORTED;
+// Redshift's limits (100 KB per statement, 40 per batch) and refusals (see dialect.ts) are enforced.
+import { randomUUID } from "node:crypto";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { choosePort, LOOPBACK } from "../emulators/ports";
+import { bindNamed, RedshiftDialectError, toPostgres } from "./dialect";
+import { pgliteBackend, type SqlBackend, type SqlResult } from "./sql-backend";
+
+export const MAX_STATEMENT_BYTES = 100 * 1024;
+export const MAX_BATCH_STATEMENTS = 40;
+
+type Status = "SUBMITTED" | "PICKED" | "STARTED" | "FINISHED" | "FAILED" | "ABORTED";
+type Field =
+  | { stringValue: string }
+  | { longValue: number }
+  | { doubleValue: number }
+  | { booleanValue: boolean }
+  | { isNull: true };
+
+interface SubStatement {
+  id: string;
+  sql: string;
+  status: Status;
+  error?: string;
+  resultRows: number;
+  hasResultSet: boolean;
+  durationNs: number;
+  createdAt: number;
+  updatedAt: number;
+  result?: { columns: ReturnType<typeof columnMetadata>; records: Field[][] };
+}
+
+interface Statement extends SubStatement {
+  database: string;
+  workgroup?: string;
+  cluster?: string;
+  name?: string;
+  isBatch: boolean;
+  transaction: boolean;
+  params: Map<string, string>;
+  subs: SubStatement[];
+  done: Promise<void>;
+  finish: () => void;
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+const validation = (m: string) => new ApiError("ValidationException", m);
+
+const TYPE_NAMES: Record<number, string> = {
+  16: "bool",
+  20: "int8",
+  21: "int2",
+  23: "int4",
+  25: "text",
+  700: "float4",
+  701: "float8",
+  1042: "bpchar",
+  1043: "varchar",
+  1082: "date",
+  1114: "timestamp",
+  1184: "timestamptz",
+  1700: "numeric",
+};
+
+function columnMetadata(fields: SqlResult["fields"]) {
+  return fields.map((f) => ({
+    name: f.name,
+    label: f.name,
+    typeName: TYPE_NAMES[f.dataTypeID] ?? "varchar",
+    nullable: 1,
+    isCaseSensitive: [25, 1042, 1043].includes(f.dataTypeID),
+    isSigned: [20, 21, 23, 700, 701, 1700].includes(f.dataTypeID),
+    isCurrency: false,
+    schemaName: "",
+    tableName: "",
+    length: 0,
+    precision: 0,
+    scale: 0,
+  }));
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+
+/** Values as the Data API types them: integers as longValue, DECIMAL and timestamps as strings. */
+function toField(value: unknown, typeId: number): Field {
+  if (value === null || value === undefined) return { isNull: true };
+  if (typeof value === "boolean") return { booleanValue: value };
+  if (typeof value === "bigint") return { longValue: Number(value) };
+  if (typeof value === "number")
+    return [20, 21, 23].includes(typeId) ? { longValue: value } : { doubleValue: value };
+  if (value instanceof Date) {
+    if (typeId === 1082) return { stringValue: value.toISOString().slice(0, 10) };
+    const ms = value.getUTCMilliseconds();
+    return {
+      stringValue: `${value.getUTCFullYear()}-${pad(value.getUTCMonth() + 1)}-${pad(value.getUTCDate())} ${pad(value.getUTCHours())}:${pad(value.getUTCMinutes())}:${pad(value.getUTCSeconds())}${ms > 0 ? `.${pad(ms, 3)}` : ""}${typeId === 1184 ? "+00" : ""}`,
+    };
+  }
+  return { stringValue: String(value) };
+}
+
+export interface RedshiftDataServerOptions {
+  readonly port?: number;
+  /** Keep the warehouse on disk here; in memory when unset. */
+  readonly dataDir?: string;
+  /** Use this backend instead of creating pglite (tests share one). */
+  readonly backend?: SqlBackend;
+  /** Records per GetStatementResult page (default 1000). */
+  readonly pageSize?: number;
+}
+
+export interface RedshiftDataServer {
+  readonly name: "redshift-data";
+  readonly endpoint: string;
+  readonly pid: number;
+  /** Runs SQL directly (no Data API), e.g. for benchmarks' baselines and test assertions. */
+  readonly backend: SqlBackend;
+  stop(): Promise<void>;
+}
+
+const seconds = (ms: number) => ms / 1000;
+
+export async function startRedshiftDataServer(
+  options: RedshiftDataServerOptions = {},
+): Promise<RedshiftDataServer> {
+  const backend = options.backend ?? (await pgliteBackend(options.dataDir));
+  const pageSize = options.pageSize ?? 1000;
+  const statements = new Map<string, Statement>();
+  const order: string[] = [];
+  const queue: Statement[] = [];
+  let running = false;
+
+  const runOne = async (sub: SubStatement, params: Map<string, string>) => {
+    const started = process.hrtime.bigint();
+    sub.status = "STARTED";
+    sub.updatedAt = Date.now();
+    const { sql } = toPostgres(sub.sql);
+    const bound = params.size > 0 ? bindNamed(sql, params) : { sql, values: undefined };
+    const result = await backend.query(bound.sql, bound.values);
+    sub.hasResultSet = result.fields.length > 0;
+    sub.resultRows = sub.hasResultSet ? result.rows.length : (result.affectedRows ?? 0);
+    if (sub.hasResultSet) {
+      const names = result.fields.map((f) => f.name);
+      sub.result = {
+        columns: columnMetadata(result.fields),
+        records: result.rows.map((row) =>
+          names.map((n, i) => toField(row[n], result.fields[i]?.dataTypeID ?? 25)),
+        ),
+      };
+    }
+    sub.durationNs = Number(process.hrtime.bigint() - started);
+    sub.status = "FINISHED";
+    sub.updatedAt = Date.now();
+  };
+
+  const fail = (s: SubStatement, e: unknown) => {
+    const message = e instanceof RedshiftDialectError ? e.message : (e as Error).message;
+    s.status = "FAILED";
+    s.error = message.startsWith("ERROR:") ? message : `ERROR: ${message}`;
+    s.updatedAt = Date.now();
+  };
+
+  const execute = async (st: Statement) => {
+    const started = process.hrtime.bigint();
+    st.status = "STARTED";
+    st.updatedAt = Date.now();
+    const subs = st.isBatch ? st.subs : [st];
+    const transactional = st.isBatch && st.transaction;
+    if (transactional) await backend.query("BEGIN");
+    let failed: SubStatement | undefined;
+    for (const sub of subs) {
+      if ((st.status as Status) === "ABORTED") break;
+      try {
+        await runOne(sub, st.params);
+      } catch (e) {
+        fail(sub, e);
+        failed = sub;
+        break;
+      }
+    }
+    if (transactional) await backend.query(failed === undefined ? "COMMIT" : "ROLLBACK");
+    if (st.isBatch) {
+      for (const sub of subs)
+        if (sub.status === "SUBMITTED" || sub.status === "PICKED") sub.status = "ABORTED";
+      if (failed !== undefined) {
+        st.status = "FAILED";
+        st.error = `${failed.error} (sub-statement ${failed.id.split(":")[1]})`;
+      } else {
+        st.status = "FINISHED";
+      }
+      st.resultRows = subs.reduce((n, s) => n + s.resultRows, 0);
+      st.hasResultSet = subs.some((s) => s.hasResultSet);
+    }
+    st.durationNs = Number(process.hrtime.bigint() - started);
+    st.updatedAt = Date.now();
+  };
+
+  const pump = async () => {
+    if (running) return;
+    running = true;
+    for (let st = queue.shift(); st !== undefined; st = queue.shift()) {
+      if (st.status === "ABORTED") {
+        st.finish();
+        continue;
+      }
+      st.status = "PICKED";
+      for (const s of st.subs) s.status = "PICKED";
+      await execute(st).catch((e) => fail(st, e));
+      st.finish();
+    }
+    running = false;
+  };
+
+  const checkSize = (sql: string) => {
+    if (Buffer.byteLength(sql) > MAX_STATEMENT_BYTES) {
+      throw validation("Cannot process query string larger than 100kB");
+    }
+  };
+
+  const submit = (input: Record<string, unknown>, sqls: string[], isBatch: boolean): Statement => {
+    const workgroup = input["WorkgroupName"] as string | undefined;
+    const cluster = input["ClusterIdentifier"] as string | undefined;
+    if (workgroup === undefined && cluster === undefined) {
+      throw validation("Either WorkgroupName or ClusterIdentifier must be specified");
+    }
+    if (workgroup !== undefined && cluster !== undefined) {
+      throw validation("Specify either WorkgroupName or ClusterIdentifier, not both");
+    }
+    for (const sql of sqls) checkSize(sql);
+    const params = new Map<string, string>();
+    for (const p of (input["Parameters"] as { name: string; value: string }[] | undefined) ?? [])
+      params.set(p.name, p.value);
+    const id = randomUUID();
+    const now = Date.now();
+    const sub = (sql: string, i: number): SubStatement => ({
+      id: `${id}:${i + 1}`,
+      sql,
+      status: "SUBMITTED",
+      resultRows: -1,
+      hasResultSet: false,
+      durationNs: 0,
+      createdAt: now,
+      updatedAt: now,
+    });
+    let finish = () => {};
+    const done = new Promise<void>((r) => {
+      finish = r;
+    });
+    const st: Statement = {
+      ...sub(sqls.join("; "), 0),
+      id,
+      database: (input["Database"] as string | undefined) ?? "dev",
+      ...(workgroup !== undefined ? { workgroup } : {}),
+      ...(cluster !== undefined ? { cluster } : {}),
+      ...(input["StatementName"] !== undefined ? { name: input["StatementName"] as string } : {}),
+      isBatch,
+      transaction: (input["ExecutionMode"] ?? "TRANSACTION") !== "AUTO_COMMIT",
+      params,
+      subs: isBatch ? sqls.map(sub) : [],
+      done,
+      finish,
+    };
+    if (!isBatch) st.sql = sqls[0] as string;
+    statements.set(id, st);
+    order.push(id);
+    queue.push(st);
+    void pump();
+    return st;
+  };
+
+  const find = (id: unknown): { st: Statement; sub?: SubStatement } => {
+    const [base, n] = String(id ?? "").split(":");
+    const st = statements.get(base ?? "");
+    if (st === undefined) throw new ApiError("ResourceNotFoundException", `Query does not exist: ${id}`);
+    if (n === undefined) return { st };
+    const sub = st.subs[Number(n) - 1];
+    if (sub === undefined) throw new ApiError("ResourceNotFoundException", `Query does not exist: ${id}`);
+    return { st, sub };
+  };
+
+  const waitFor = async (st: Statement, input: Record<string, unknown>) => {
+    const wait = Number(input["WaitTimeSeconds"] ?? 0);
+    if (wait > 0) await Promise.race([st.done, new Promise((r) => setTimeout(r, wait * 1000))]);
+  };
+
+  const describeSub = (s: SubStatement) => ({
+    Id: s.id,
+    Status: s.status,
+    QueryString: s.sql,
+    ResultRows: s.resultRows,
+    HasResultSet: s.hasResultSet,
+    Duration: s.durationNs,
+    CreatedAt: seconds(s.createdAt),
+    UpdatedAt: seconds(s.updatedAt),
+    ...(s.error !== undefined ? { Error: s.error } : {}),
+  });
+
+  const ops: Record<string, (input: Record<string, unknown>) => Promise<unknown>> = {
+    ExecuteStatement: async (input) => {
+      const sql = input["Sql"];
+      if (typeof sql !== "string" || sql.trim() === "") throw validation("Sql is required");
+      const st = submit(input, [sql], false);
+      await waitFor(st, input);
+      return {
+        Id: st.id,
+        CreatedAt: seconds(st.createdAt),
+        Database: st.database,
+        ...(st.workgroup !== undefined ? { WorkgroupName: st.workgroup } : { ClusterIdentifier: st.cluster }),
+      };
+    },
+    BatchExecuteStatement: async (input) => {
+      const sqls = input["Sqls"];
+      if (!Array.isArray(sqls) || sqls.length === 0)
+        throw validation("Sqls must hold at least one statement");
+      if (sqls.length > MAX_BATCH_STATEMENTS) {
+        throw validation(
+          `1 validation error detected: Value at 'sqls' failed to satisfy constraint: Member must have length less than or equal to ${MAX_BATCH_STATEMENTS}`,
+        );
+      }
+      const st = submit(input, sqls as string[], true);
+      await waitFor(st, input);
+      return {
+        Id: st.id,
+        CreatedAt: seconds(st.createdAt),
+        Database: st.database,
+        ...(st.workgroup !== undefined ? { WorkgroupName: st.workgroup } : { ClusterIdentifier: st.cluster }),
+      };
+    },
+    DescribeStatement: async (input) => {
+      const { st, sub } = find(input["Id"]);
+      if (sub !== undefined) return describeSub(sub);
+      return {
+        ...describeSub(st),
+        Database: st.database,
+        ...(st.workgroup !== undefined ? { WorkgroupName: st.workgroup } : { ClusterIdentifier: st.cluster }),
+        RedshiftPid: process.pid,
+        RedshiftQueryId: order.indexOf(st.id) + 1,
+        ...(st.isBatch ? { SubStatements: st.subs.map(describeSub) } : {}),
+      };
+    },
+    GetStatementResult: async (input) => {
+      const { st, sub } = find(input["Id"]);
+      const target = sub ?? st;
+      if (st.isBatch && sub === undefined)
+        throw validation("Use a sub-statement id (<id>:<n>) to get a batch statement's results");
+      if (target.status !== "FINISHED")
+        throw validation(`Query ${target.id} is not finished: ${target.status}`);
+      if (target.result === undefined)
+        throw new ApiError("ResourceNotFoundException", `Query ${target.id} does not have result`);
+      const offset =
+        input["NextToken"] === undefined
+          ? 0
+          : Number(Buffer.from(String(input["NextToken"]), "base64url").toString());
+      const page = target.result.records.slice(offset, offset + pageSize);
+      const next =
+        offset + pageSize < target.result.records.length
+          ? Buffer.from(String(offset + pageSize)).toString("base64url")
+          : undefined;
+      return {
+        Records: page,
+        ColumnMetadata: target.result.columns,
+        TotalNumRows: target.result.records.length,
+        ...(next !== undefined ? { NextToken: next } : {}),
+      };
+    },
+    CancelStatement: async (input) => {
+      const { st } = find(input["Id"]);
+      if (st.status === "FINISHED" || st.status === "FAILED" || st.status === "ABORTED") {
+        throw validation(`Could not cancel a query that is already in ${st.status} state with ID: ${st.id}`);
+      }
+      if (st.status === "STARTED") return { Status: false };
+      st.status = "ABORTED";
+      st.updatedAt = Date.now();
+      for (const s of st.subs) s.status = "ABORTED";
+      return { Status: true };
+    },
+    ListStatements: async (input) => {
+      const status = (input["Status"] as string | undefined) ?? "ALL";
+      const name = input["StatementName"] as string | undefined;
+      const max = Number(input["MaxResults"] ?? 100);
+      const all = [...order]
+        .reverse()
+        .map((id) => statements.get(id) as Statement)
+        .filter(
+          (s) =>
+            (status === "ALL" || s.status === status) && (name === undefined || s.name?.startsWith(name)),
+        );
+      const offset =
+        input["NextToken"] === undefined
+          ? 0
+          : Number(Buffer.from(String(input["NextToken"]), "base64url").toString());
+      const page = all.slice(offset, offset + max);
+      return {
+        Statements: page.map((s) => ({
+          Id: s.id,
+          Status: s.status,
+          CreatedAt: seconds(s.createdAt),
+          UpdatedAt: seconds(s.updatedAt),
+          IsBatchStatement: s.isBatch,
+          ...(s.isBatch ? { QueryStrings: s.subs.map((x) => x.sql) } : { QueryString: s.sql }),
+          ...(s.name !== undefined ? { StatementName: s.name } : {}),
+        })),
+        ...(offset + max < all.length
+          ? { NextToken: Buffer.from(String(offset + max)).toString("base64url") }
+          : {}),
+      };
+    },
+  };
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", async () => {
+      const requestId = randomUUID();
+      const send = (status: number, body: unknown) => {
+        res.writeHead(status, {
+          "content-type": "application/x-amz-json-1.1",
+          "x-amzn-requestid": requestId,
+        });
+        res.end(JSON.stringify(body));
+      };
+      try {
+        const target = String(req.headers["x-amz-target"] ?? "");
+        const op = ops[target.replace(/^RedshiftData\./, "")];
+        if (!target.startsWith("RedshiftData.") || op === undefined)
+          throw new ApiError("UnknownOperationException", `Unknown operation ${target}`);
+        const input =
+          chunks.length === 0
+            ? {}
+            : (JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>);
+        send(200, await op(input));
+      } catch (e) {
+        if (e instanceof ApiError) send(e.status, { __type: e.type, message: e.message });
+        else send(500, { __type: "InternalServerException", message: (e as Error).message });
+      }
+    });
+  });
+  const port = await choosePort(options.port, "--redshift-data-port");
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, LOOPBACK, () => resolve());
+  });
+  return {
+    name: "redshift-data",
+    endpoint: `http://${LOOPBACK}:${(server.address() as AddressInfo).port}`,
+    pid: process.pid,
+    backend,
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      if (options.backend === undefined) await backend.close();
+    },
+  };
+}

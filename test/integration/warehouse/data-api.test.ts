@@ -1,0 +1,192 @@
+import {
+  BatchExecuteStatementCommand,
+  CancelStatementCommand,
+  DescribeStatementCommand,
+  type DescribeStatementCommandOutput,
+  ExecuteStatementCommand,
+  GetStatementResultCommand,
+  ListStatementsCommand,
+  RedshiftDataClient,
+} from "@aws-sdk/client-redshift-data";
+import { expect } from "chai";
+import { clientOptions, localAwsConfig } from "../../../consumers/aws/clients";
+import { type RedshiftDataServer, startRedshiftDataServer } from "../../../local/redshift-data/server";
+
+describe("local Redshift Data API endpoint, through the real SDK v3 client", function () {
+  this.timeout(60_000);
+  let server: RedshiftDataServer;
+  let client: RedshiftDataClient;
+  const where = { WorkgroupName: "flightpulse-local", Database: "dev" };
+
+  before(async () => {
+    server = await startRedshiftDataServer({ pageSize: 50 });
+    client = new RedshiftDataClient({
+      ...clientOptions(localAwsConfig({ redshiftData: server.endpoint }), "redshiftData"),
+      maxAttempts: 1,
+    });
+  });
+  after(async () => {
+    client?.destroy();
+    await server?.stop();
+  });
+
+  async function finished(id: string): Promise<DescribeStatementCommandOutput> {
+    for (let i = 0; i < 200; i++) {
+      const d = await client.send(new DescribeStatementCommand({ Id: id }));
+      if (d.Status === "FINISHED" || d.Status === "FAILED" || d.Status === "ABORTED") return d;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`statement ${id} never finished`);
+  }
+
+  it("runs a batch in one transaction, with sub-statements described", async () => {
+    const { Id } = await client.send(
+      new BatchExecuteStatementCommand({
+        ...where,
+        Sqls: [
+          "CREATE TABLE flights (flight VARCHAR(32) NOT NULL ENCODE zstd, capacity INT, load DECIMAL(6,4), departs TIMESTAMP, ok BOOLEAN) DISTKEY(flight) SORTKEY(departs)",
+          "INSERT INTO flights VALUES ('FH101:2026-12-01', 180, 0.5, '2026-12-01 10:30:00', true), ('FH102:2026-12-01', 220, NULL, '2026-12-01 12:00:00', false)",
+        ],
+      }),
+    );
+    const d = await finished(Id as string);
+    expect(d.Status).to.equal("FINISHED");
+    expect(d.SubStatements?.map((s) => [s.Id, s.Status, s.ResultRows])).to.deep.equal([
+      [`${Id}:1`, "FINISHED", 0],
+      [`${Id}:2`, "FINISHED", 2],
+    ]);
+    expect(d.Duration).to.be.a("number").and.greaterThan(0);
+    expect(d.CreatedAt).to.be.instanceOf(Date);
+  });
+
+  it("executes with named parameters and returns typed fields and column metadata", async () => {
+    const { Id } = await client.send(
+      new ExecuteStatementCommand({
+        ...where,
+        Sql: "SELECT flight, capacity, load, departs, ok FROM flights WHERE capacity >= :min::int ORDER BY flight",
+        Parameters: [{ name: "min", value: "100" }],
+      }),
+    );
+    const d = await finished(Id as string);
+    expect(d).to.include({ Status: "FINISHED", HasResultSet: true, ResultRows: 2 });
+    const r = await client.send(new GetStatementResultCommand({ Id }));
+    expect(r.ColumnMetadata?.map((c) => [c.name, c.typeName])).to.deep.equal([
+      ["flight", "varchar"],
+      ["capacity", "int4"],
+      ["load", "numeric"],
+      ["departs", "timestamp"],
+      ["ok", "bool"],
+    ]);
+    expect(r.Records?.[0]).to.deep.equal([
+      { stringValue: "FH101:2026-12-01" },
+      { longValue: 180 },
+      { stringValue: "0.5000" },
+      { stringValue: "2026-12-01 10:30:00" },
+      { booleanValue: true },
+    ]);
+    expect(r.Records?.[1]?.[2]).to.deep.equal({ isNull: true });
+    expect(r.TotalNumRows).to.equal(2);
+  });
+
+  it("pages large results with NextToken", async () => {
+    const { Id } = await client.send(
+      new ExecuteStatementCommand({ ...where, Sql: "SELECT g AS n FROM generate_series(1, 120) g" }),
+    );
+    await finished(Id as string);
+    const seen: number[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const r = await client.send(new GetStatementResultCommand({ Id, NextToken: token }));
+      seen.push(...(r.Records ?? []).map((row) => Number((row[0] as { longValue: number }).longValue)));
+      token = r.NextToken;
+      pages++;
+    } while (token !== undefined);
+    expect(pages).to.equal(3);
+    expect(seen).to.deep.equal(Array.from({ length: 120 }, (_, i) => i + 1));
+  });
+
+  it("reports a failed statement with Redshift's error, and rolls the whole batch back", async () => {
+    const { Id } = await client.send(
+      new BatchExecuteStatementCommand({
+        ...where,
+        Sqls: ["INSERT INTO flights (flight) VALUES ('FH999:2026-12-01')", "SELECT * FROM no_such_table"],
+      }),
+    );
+    const d = await finished(Id as string);
+    expect(d.Status).to.equal("FAILED");
+    expect(d.Error).to.match(/^ERROR: relation "no_such_table" does not exist/);
+    expect(d.SubStatements?.map((s) => s.Status)).to.deep.equal(["FINISHED", "FAILED"]);
+    const count = await server.backend.query("SELECT count(*)::int AS n FROM flights");
+    expect(count.rows[0]).to.deep.equal({ n: 2 });
+  });
+
+  it("refuses what Redshift refuses: ON CONFLICT, RETURNING, MERGE from a subquery", async () => {
+    for (const sql of [
+      "INSERT INTO flights (flight) VALUES ('x') ON CONFLICT DO NOTHING",
+      "INSERT INTO flights (flight) VALUES ('x') RETURNING flight",
+      "MERGE INTO flights USING (SELECT 'x' AS flight) s ON flights.flight = s.flight WHEN MATCHED THEN DELETE",
+    ]) {
+      const { Id } = await client.send(new ExecuteStatementCommand({ ...where, Sql: sql }));
+      const d = await finished(Id as string);
+      expect(d.Status, sql).to.equal("FAILED");
+      expect(d.Error, sql).to.include("Redshift");
+    }
+  });
+
+  it("enforces the 100 KB statement and 40-statement batch limits", async () => {
+    const big = `SELECT '${"x".repeat(100 * 1024)}'`;
+    const tooBig = await client
+      .send(new ExecuteStatementCommand({ ...where, Sql: big }))
+      .catch((e: Error) => e);
+    expect((tooBig as Error).name).to.equal("ValidationException");
+    expect((tooBig as Error).message).to.include("larger than 100kB");
+    const many = await client
+      .send(
+        new BatchExecuteStatementCommand({ ...where, Sqls: Array.from({ length: 41 }, () => "SELECT 1") }),
+      )
+      .catch((e: Error) => e);
+    expect((many as Error).name).to.equal("ValidationException");
+    expect((many as Error).message).to.include("less than or equal to 40");
+    const forty = await client.send(
+      new BatchExecuteStatementCommand({ ...where, Sqls: Array.from({ length: 40 }, () => "SELECT 1") }),
+    );
+    expect((await finished(forty.Id as string)).Status).to.equal("FINISHED");
+  });
+
+  it("answers AWS-shaped errors: unknown ids, missing workgroup", async () => {
+    const missing = await client
+      .send(new DescribeStatementCommand({ Id: "6f1f3f1e-0000-4000-8000-000000000000" }))
+      .catch((e: Error) => e);
+    expect((missing as Error).name).to.equal("ResourceNotFoundException");
+    const noTarget = await client
+      .send(new ExecuteStatementCommand({ Database: "dev", Sql: "SELECT 1" }))
+      .catch((e: Error) => e);
+    expect((noTarget as Error).name).to.equal("ValidationException");
+  });
+
+  it("cancels a queued statement and lists statements, newest first, with paging", async () => {
+    // A long statement occupies the single connection, so the next one is still queued when cancelled.
+    const slow = await client.send(
+      new ExecuteStatementCommand({
+        ...where,
+        Sql: "SELECT count(*) FROM generate_series(1, 3000000)",
+        StatementName: "slow",
+      }),
+    );
+    const queued = await client.send(
+      new ExecuteStatementCommand({ ...where, Sql: "SELECT 2", StatementName: "queued" }),
+    );
+    const cancel = await client.send(new CancelStatementCommand({ Id: queued.Id }));
+    expect(cancel.Status).to.equal(true);
+    expect((await finished(queued.Id as string)).Status).to.equal("ABORTED");
+    await finished(slow.Id as string);
+    const late = await client.send(new CancelStatementCommand({ Id: slow.Id })).catch((e: Error) => e);
+    expect((late as Error).name).to.equal("ValidationException");
+    const page1 = await client.send(new ListStatementsCommand({ MaxResults: 2 }));
+    expect(page1.Statements?.map((s) => s.StatementName)).to.deep.equal(["queued", "slow"]);
+    expect(page1.NextToken).to.be.a("string");
+    const aborted = await client.send(new ListStatementsCommand({ Status: "ABORTED" }));
+    expect(aborted.Statements?.map((s) => s.Id)).to.deep.equal([queued.Id]);
+  });
+});
