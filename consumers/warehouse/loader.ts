@@ -1,0 +1,174 @@
+// The warehouse loader: micro-batches rows per table and flushes them by row count, buffered bytes or age,
+// one BatchExecuteStatement per batch (staging insert + MERGE on the key, see batch-builder.ts). Flushes run
+// one at a time; retryable failures are retried with backoff and jitter; a failed flush keeps its rows
+// buffered (MERGE makes re-sending harmless). add() waits while too much is buffered, so a slow warehouse
+// slows the consumer instead of growing memory without bound. flush() is the barrier a checkpoint waits on.
+import { BATCH_LIMIT_STATEMENTS, type BatchLimits, buildBatches, REDSHIFT_LIMITS } from "./batch-builder";
+import type { DataApi, Row } from "./data-api";
+import { isRetryable } from "./errors";
+import { tableSpec } from "./warehouse-tables";
+
+export interface Timer {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+export interface LoaderOptions {
+  readonly api: DataApi;
+  /** Flush when a table holds this many rows (default 20,000). */
+  readonly maxRows?: number;
+  /** Flush when this many bytes are buffered across tables (default 8 MiB). */
+  readonly maxBytes?: number;
+  /** Flush rows older than this (default 10 s). */
+  readonly maxAgeMs?: number;
+  /** add() waits while more than this is buffered (default 64 MiB). */
+  readonly maxBufferedBytes?: number;
+  /** Attempts per batch for retryable failures (default 6). */
+  readonly maxAttempts?: number;
+  readonly limits?: BatchLimits;
+  readonly timer?: Timer;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+}
+
+export interface LoaderStats {
+  rowsLoaded: number;
+  batches: number;
+  statements: number;
+  retries: number;
+  maxStatementBytes: number;
+  maxStatementsPerBatch: number;
+}
+
+const rowBytes = (row: Row) => JSON.stringify(row).length;
+const realTimer: Timer = {
+  set: (fn, ms) => {
+    const h = setTimeout(fn, ms);
+    h.unref();
+    return h;
+  },
+  clear: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+export class WarehouseLoader {
+  readonly stats: LoaderStats = {
+    rowsLoaded: 0,
+    batches: 0,
+    statements: 0,
+    retries: 0,
+    maxStatementBytes: 0,
+    maxStatementsPerBatch: 0,
+  };
+  private buffers = new Map<string, Row[]>();
+  private bufferedBytes = 0;
+  private ageTimer: unknown;
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+  private readonly timer: Timer;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly o: LoaderOptions) {
+    this.timer = o.timer ?? realTimer;
+    this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    const limits = o.limits ?? REDSHIFT_LIMITS;
+    if (limits.maxStatements > BATCH_LIMIT_STATEMENTS || limits.maxStatements < 4) {
+      throw new RangeError(`maxStatements must be 4..${BATCH_LIMIT_STATEMENTS}`);
+    }
+  }
+
+  get buffered(): { rows: number; bytes: number } {
+    let rows = 0;
+    for (const b of this.buffers.values()) rows += b.length;
+    return { rows, bytes: this.bufferedBytes };
+  }
+
+  /** Buffers rows for `table`; resolves once accepted (it waits while the buffer is full). */
+  async add(table: string, rows: readonly Row[]): Promise<void> {
+    if (this.closed) throw new Error("warehouse loader is closed");
+    tableSpec(table);
+    if (rows.length === 0) return;
+    const buffer = this.buffers.get(table) ?? [];
+    this.buffers.set(table, buffer);
+    for (const row of rows) {
+      buffer.push(row);
+      this.bufferedBytes += rowBytes(row);
+    }
+    if (this.ageTimer === undefined) {
+      this.ageTimer = this.timer.set(() => {
+        this.ageTimer = undefined;
+        this.flush().catch(() => {
+          // The rows stay buffered; the next flush (or the caller's own flush) reports the failure.
+        });
+      }, this.o.maxAgeMs ?? 10_000);
+    }
+    const full =
+      buffer.length >= (this.o.maxRows ?? 20_000) ||
+      this.bufferedBytes >= (this.o.maxBytes ?? 8 * 1024 * 1024);
+    if (full) {
+      const flushing = this.flush();
+      if (this.bufferedBytes > (this.o.maxBufferedBytes ?? 64 * 1024 * 1024)) await flushing;
+      else flushing.catch(() => {});
+    }
+    while (this.bufferedBytes > (this.o.maxBufferedBytes ?? 64 * 1024 * 1024)) await this.flush();
+  }
+
+  /** Loads everything buffered so far; resolves when it is committed in the warehouse. */
+  flush(): Promise<void> {
+    const run = this.chain.then(() => this.flushNow());
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.ageTimer !== undefined) this.timer.clear(this.ageTimer);
+    await this.flush();
+  }
+
+  private async flushNow(): Promise<void> {
+    if (this.ageTimer !== undefined) {
+      this.timer.clear(this.ageTimer);
+      this.ageTimer = undefined;
+    }
+    const taken = this.buffers;
+    this.buffers = new Map();
+    this.bufferedBytes = 0;
+    const pending = [...taken.entries()];
+    try {
+      while (pending.length > 0) {
+        const [table, rows] = pending[0] as [string, Row[]];
+        for (const batch of buildBatches(tableSpec(table), rows, this.o.limits ?? REDSHIFT_LIMITS))
+          await this.run(batch);
+        this.stats.rowsLoaded += rows.length;
+        pending.shift();
+      }
+    } catch (e) {
+      // Put back what did not load, ahead of what arrived meanwhile; MERGE makes a re-send harmless.
+      for (const [table, rows] of pending.reverse()) {
+        const later = this.buffers.get(table) ?? [];
+        this.buffers.set(table, [...rows, ...later]);
+        for (const row of rows) this.bufferedBytes += rowBytes(row);
+      }
+      throw e;
+    }
+  }
+
+  private async run(batch: string[]): Promise<void> {
+    const maxAttempts = this.o.maxAttempts ?? 6;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.o.api.batch(batch);
+        this.stats.batches++;
+        this.stats.statements += batch.length;
+        this.stats.maxStatementsPerBatch = Math.max(this.stats.maxStatementsPerBatch, batch.length);
+        for (const sql of batch)
+          this.stats.maxStatementBytes = Math.max(this.stats.maxStatementBytes, Buffer.byteLength(sql));
+        return;
+      } catch (e) {
+        if (!isRetryable(e) || attempt >= maxAttempts) throw e;
+        this.stats.retries++;
+        await this.sleep(Math.floor((this.o.random ?? Math.random)() * Math.min(10_000, 100 * 2 ** attempt)));
+      }
+    }
+  }
+}

@@ -1,0 +1,223 @@
+import { expect } from "chai";
+import {
+  BATCH_LIMIT_STATEMENTS,
+  buildBatches,
+  STATEMENT_LIMIT_BYTES,
+} from "../../../consumers/warehouse/batch-builder";
+import type { DataApi, Row } from "../../../consumers/warehouse/data-api";
+import { RowTooLargeError, StatementFailedError } from "../../../consumers/warehouse/errors";
+import { type Timer, WarehouseLoader } from "../../../consumers/warehouse/loader";
+import { literal } from "../../../consumers/warehouse/sql-literals";
+import { tableSpec } from "../../../consumers/warehouse/warehouse-tables";
+
+/** A Data API that records every batch, checks Redshift's limits, and fails when told to. */
+function fakeApi(failures: unknown[] = []) {
+  const batches: string[][] = [];
+  const api: DataApi = {
+    async batch(sqls) {
+      expect(sqls.length, "statements per batch").to.be.at.most(BATCH_LIMIT_STATEMENTS);
+      for (const s of sqls)
+        expect(Buffer.byteLength(s), "statement bytes").to.be.below(STATEMENT_LIMIT_BYTES + 1);
+      const failure = failures.shift();
+      if (failure !== undefined) throw failure;
+      batches.push([...sqls]);
+    },
+    async query() {
+      return [];
+    },
+  };
+  return { api, batches };
+}
+
+const fact = (i: number, extra: Partial<Row> = {}): Row => ({
+  event_id: `bc-${i}`,
+  booking_ref: "X7K2QD",
+  flight: "FH101:2026-12-01",
+  route: "LHR-JFK",
+  cabin: "economy",
+  seats: 2,
+  fare_amount: 412.5,
+  fare_currency: "GBP",
+  channel: "web",
+  occurred_at: "2026-11-22T14:05:00Z",
+  shard_id: "shardId-000000000000",
+  sequence_number: String(49_000_000_000 + i),
+  ...extra,
+});
+
+const manualTimer = () => {
+  let pending: (() => void) | undefined;
+  const timer: Timer = {
+    set: (fn) => {
+      pending = fn;
+      return 1;
+    },
+    clear: () => {
+      pending = undefined;
+    },
+  };
+  return {
+    timer,
+    fire: () => pending?.(),
+    get armed() {
+      return pending !== undefined;
+    },
+  };
+};
+
+describe("warehouse batch builder", () => {
+  const spec = tableSpec("booking_facts");
+
+  it("stays within 100 KB per statement and 40 per batch by construction, whatever the rows", () => {
+    for (const size of [1, 10, 1000]) {
+      const rows = Array.from({ length: 30_000 }, (_, i) =>
+        fact(i, { booking_ref: "Q".repeat(size % 7), channel: "x".repeat(size) }),
+      );
+      const batches = buildBatches(spec, rows);
+      for (const b of batches) {
+        expect(b.length).to.be.at.most(40);
+        for (const s of b) expect(Buffer.byteLength(s)).to.be.at.most(STATEMENT_LIMIT_BYTES);
+        expect(b[0]).to.match(/^CREATE TEMP TABLE stage_booking_facts \(LIKE booking_facts\)$/);
+        expect(b[b.length - 2]).to.match(
+          /^MERGE INTO booking_facts USING stage_booking_facts ON booking_facts.event_id = stage_booking_facts.event_id/,
+        );
+        expect(b[b.length - 1]).to.equal("DROP TABLE stage_booking_facts");
+      }
+      const inserted = batches
+        .flat()
+        .filter((s) => s.startsWith("INSERT"))
+        .reduce((n, s) => n + (s.match(/\('bc-/g) ?? []).length, 0);
+      expect(inserted, `size ${size}`).to.equal(30_000);
+    }
+  });
+
+  it("keeps one row per key, the last one", () => {
+    const [batch] = buildBatches(spec, [fact(1, { seats: 1 }), fact(2), fact(1, { seats: 3 })]);
+    const insert = batch?.find((s) => s.startsWith("INSERT")) ?? "";
+    expect(insert.match(/\('bc-1'/g)).to.have.length(1);
+    expect(insert).to.include("'bc-1', 'X7K2QD', 'FH101:2026-12-01', 'LHR-JFK', 'economy', 3,");
+  });
+
+  it("refuses a row no statement can carry", () => {
+    expect(() => buildBatches(spec, [fact(1, { channel: "x".repeat(STATEMENT_LIMIT_BYTES) })])).to.throw(
+      RowTooLargeError,
+    );
+  });
+
+  it("writes literals both Redshift and Postgres read the same way", () => {
+    expect(literal("O'Brien")).to.equal("'O''Brien'");
+    expect(literal("a\\b")).to.equal("'a' || CHR(92) || 'b'");
+    expect(literal("nul\u0000x")).to.equal("'nulx'");
+    expect([literal(null), literal(true), literal(2.5)]).to.deep.equal(["NULL", "TRUE", "2.5"]);
+    expect(() => literal(Number.NaN)).to.throw(RangeError);
+  });
+});
+
+describe("warehouse loader", () => {
+  it("flushes by row count, and flush() loads everything buffered", async () => {
+    const { api, batches } = fakeApi();
+    const loader = new WarehouseLoader({ api, maxRows: 100, timer: manualTimer().timer });
+    await loader.add(
+      "booking_facts",
+      Array.from({ length: 250 }, (_, i) => fact(i)),
+    );
+    await loader.flush();
+    expect(loader.stats.rowsLoaded).to.equal(250);
+    expect(loader.buffered.rows).to.equal(0);
+    expect(batches.length).to.be.greaterThan(0);
+  });
+
+  it("flushes rows older than maxAgeMs (timer injected)", async () => {
+    const { api, batches } = fakeApi();
+    const t = manualTimer();
+    const loader = new WarehouseLoader({ api, maxAgeMs: 5000, timer: t.timer });
+    await loader.add("alerts", [
+      {
+        alert_id: "a1",
+        alert_type: "demand_surge",
+        severity: "warning",
+        route: "LHR-JFK",
+        flight: null,
+        window_start: 0,
+        window_end: 60_000,
+        figures: "{}",
+        summary: "s",
+      },
+    ]);
+    expect(t.armed).to.equal(true);
+    expect(batches).to.have.length(0);
+    t.fire();
+    await loader.flush();
+    expect(batches).to.have.length(1);
+  });
+
+  it("retries retryable failures with backoff, then loads", async () => {
+    const throttled = Object.assign(new Error("slow down"), { name: "ThrottlingException" });
+    const { api, batches } = fakeApi([throttled, throttled]);
+    const sleeps: number[] = [];
+    const loader = new WarehouseLoader({
+      api,
+      timer: manualTimer().timer,
+      random: () => 0.5,
+      sleep: async (ms) => void sleeps.push(ms),
+    });
+    await loader.add("booking_facts", [fact(1)]);
+    await loader.flush();
+    expect(batches).to.have.length(1);
+    expect(loader.stats.retries).to.equal(2);
+    expect(sleeps).to.deep.equal([100, 200]);
+  });
+
+  it("surfaces a non-retryable failure and keeps the rows for the next flush", async () => {
+    const { api, batches } = fakeApi([new StatementFailedError("id-1", "ERROR: permission denied")]);
+    const loader = new WarehouseLoader({ api, timer: manualTimer().timer });
+    await loader.add("booking_facts", [fact(1), fact(2)]);
+    const err = await loader.flush().catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(StatementFailedError);
+    expect(loader.buffered.rows).to.equal(2);
+    await loader.flush();
+    expect(loader.buffered.rows).to.equal(0);
+    expect(batches).to.have.length(1);
+  });
+
+  it("makes add() wait while the buffer is over its bound (backpressure)", async () => {
+    let release: () => void = () => {};
+    let calls = 0;
+    const api: DataApi = {
+      batch: () => {
+        calls++;
+        return new Promise<void>((r) => {
+          release = r;
+        });
+      },
+      query: async () => [],
+    };
+    const loader = new WarehouseLoader({
+      api,
+      maxRows: 10,
+      maxBufferedBytes: 2000,
+      timer: manualTimer().timer,
+    });
+    let accepted = false;
+    const adding = loader
+      .add(
+        "booking_facts",
+        Array.from({ length: 20 }, (_, i) => fact(i)),
+      )
+      .then(() => {
+        accepted = true;
+      });
+    await new Promise((r) => setImmediate(r));
+    expect(calls).to.equal(1);
+    expect(accepted, "add() returned while the warehouse was stuck").to.equal(false);
+    release();
+    await adding;
+    expect(accepted).to.equal(true);
+  });
+
+  it("refuses rows for unknown tables", async () => {
+    const loader = new WarehouseLoader({ api: fakeApi().api, timer: manualTimer().timer });
+    const err = await loader.add("bookings", [fact(1)]).catch((e: Error) => e);
+    expect((err as Error).message).to.equal("unknown warehouse table bookings");
+  });
+});
