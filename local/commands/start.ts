@@ -42,6 +42,7 @@ the traffic simulator and the live dashboard. Everything binds 127.0.0.1. Ctrl-C
   --kinesis-port N      Kinesis emulator port (default: a free one)
   --dynamodb-port N     DynamoDB emulator port (default: a free one)
   --sns-port N          SNS endpoint port (default: a free one)
+  --redshift-data-port N  Redshift Data API endpoint port (default: a free one)
   --kinesis NAME        kinesis-local (complete, default) or kinesalite (fast, older API)
   --shards N            shards of the booking stream (default 4)
   --data-dir DIR        keep tables and stream data on disk in DIR (default: in memory)
@@ -59,6 +60,7 @@ const OPTIONS = {
   "kinesis-port": { type: "string" },
   "dynamodb-port": { type: "string" },
   "sns-port": { type: "string" },
+  "redshift-data-port": { type: "string" },
   kinesis: { type: "string" },
   shards: { type: "string" },
   "data-dir": { type: "string" },
@@ -95,6 +97,7 @@ export async function start(io: CommandIo): Promise<number> {
   const kinesisPort = port("--kinesis-port", values["kinesis-port"]);
   const dynamodbPort = port("--dynamodb-port", values["dynamodb-port"]);
   const snsPort = port("--sns-port", values["sns-port"]);
+  const redshiftDataPort = port("--redshift-data-port", values["redshift-data-port"]);
   const stack = await startLocalStack({
     root: io.cwd,
     kinesis: kinesisKind,
@@ -104,6 +107,7 @@ export async function start(io: CommandIo): Promise<number> {
       ...(kinesisPort !== undefined ? { kinesis: kinesisPort } : {}),
       ...(dynamodbPort !== undefined ? { dynamodb: dynamodbPort } : {}),
       ...(snsPort !== undefined ? { sns: snsPort } : {}),
+      ...(redshiftDataPort !== undefined ? { redshiftData: redshiftDataPort } : {}),
     },
     log: (line) => io.out(`  ${line}`),
   });

@@ -5,18 +5,29 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { LOCAL_STACK, type ResourceNames, resourceNames } from "../../analytics/resource-names";
 import { type AwsService, createAwsClients, localAwsConfig } from "../../consumers/aws/clients";
+import { SdkDataApi } from "../../consumers/warehouse/data-api";
+import { type MigrationReport, migrate } from "../../consumers/warehouse/migrations";
 import type { RunningService } from "../emulators/child-service";
 import { startDynalite } from "../emulators/dynamodb-emulators";
 import { type KinesisEmulator, startKinesisEmulator } from "../emulators/kinesis-emulators";
+import { type RedshiftDataServer, startRedshiftDataServer } from "../redshift-data/server";
 import { type SnsServer, startSnsServer } from "../sns-endpoint/sns-server";
 import { bootstrap } from "./bootstrap";
+
+/** Workgroup name the local warehouse answers to (any name is accepted; this one is what tools use). */
+export const LOCAL_WAREHOUSE = "flightpulse-local";
 
 export interface LocalStackOptions {
   /** Folder holding .flightpulse/ (default: the current directory). */
   readonly root?: string;
   /** Keep DynamoDB tables and Kinesis records here across restarts; in memory when unset. */
   readonly dataDir?: string;
-  readonly ports?: { readonly kinesis?: number; readonly dynamodb?: number; readonly sns?: number };
+  readonly ports?: {
+    readonly kinesis?: number;
+    readonly dynamodb?: number;
+    readonly sns?: number;
+    readonly redshiftData?: number;
+  };
   readonly kinesis?: KinesisEmulator;
   readonly bookingShards?: number;
   /** Progress lines while starting (default: none). */
@@ -37,7 +48,7 @@ export interface LocalStackFile {
 export interface LocalStack {
   readonly file: string;
   readonly state: LocalStackFile;
-  readonly services: readonly (RunningService | SnsServer)[];
+  readonly services: readonly (RunningService | SnsServer | RedshiftDataServer)[];
   readonly sns: SnsServer;
   /** Merges `patch` into local.json (later parts of `npm start` add the dashboard, workers...). */
   update(patch: Partial<LocalStackFile>): void;
@@ -54,7 +65,7 @@ export function readLocalStackFile(root = process.cwd()): LocalStackFile | undef
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = options.log ?? (() => {});
   const root = options.root ?? process.cwd();
-  const started: (RunningService | SnsServer)[] = [];
+  const started: (RunningService | SnsServer | RedshiftDataServer)[] = [];
   const stopAll = async () => {
     await Promise.allSettled(started.splice(0).map((s) => s.stop()));
   };
@@ -87,25 +98,42 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         log(`sns       ${s.endpoint} (flightpulse SNS endpoint)`);
         return s;
       }),
+      startRedshiftDataServer({
+        ...(options.ports?.redshiftData !== undefined ? { port: options.ports.redshiftData } : {}),
+        ...(options.dataDir !== undefined ? { dataDir: path.join(options.dataDir, "warehouse") } : {}),
+      }).then((s) => {
+        started.push(s);
+        log(
+          `redshift  ${s.endpoint} (Data API over embedded Postgres${options.dataDir !== undefined ? ", on disk" : ", in memory"})`,
+        );
+        return s;
+      }),
     ]);
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed !== undefined) throw failed.reason;
-    const [kinesis, dynamodb, sns] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
-      RunningService,
-      RunningService,
-      SnsServer,
-    ];
+    const [kinesis, dynamodb, sns, warehouse] = settled.map(
+      (r) => (r as PromiseFulfilledResult<unknown>).value,
+    ) as [RunningService, RunningService, SnsServer, RedshiftDataServer];
     const names = resourceNames(LOCAL_STACK);
-    const endpoints = { kinesis: kinesis.endpoint, dynamodb: dynamodb.endpoint, sns: sns.endpoint };
+    const endpoints = {
+      kinesis: kinesis.endpoint,
+      dynamodb: dynamodb.endpoint,
+      sns: sns.endpoint,
+      redshiftData: warehouse.endpoint,
+    };
     const clients = createAwsClients(localAwsConfig(endpoints));
     let topics: { demand: string; operations: string };
+    let migrations: MigrationReport;
     try {
-      ({ topics } = await bootstrap(clients, { names, bookingShards: options.bookingShards ?? 4 }));
+      [{ topics }, migrations] = await Promise.all([
+        bootstrap(clients, { names, bookingShards: options.bookingShards ?? 4 }),
+        migrate(new SdkDataApi(clients.redshiftData, { database: "dev", workgroupName: LOCAL_WAREHOUSE })),
+      ]);
     } finally {
       clients.destroy();
     }
     log(
-      `bootstrap ${names.bookingStream} (${options.bookingShards ?? 4} shards), ${names.insightsStream}, 6 tables, 2 topics`,
+      `bootstrap ${names.bookingStream} (${options.bookingShards ?? 4} shards), ${names.insightsStream}, 6 tables, 2 topics; warehouse migrations: ${migrations.applied.length} applied, ${migrations.alreadyApplied.length} already`,
     );
     const file = localStackFile(root);
     const state: LocalStackFile = {

@@ -8,6 +8,8 @@ import { ListStreamsCommand } from "@aws-sdk/client-kinesis";
 import { ListTopicsCommand } from "@aws-sdk/client-sns";
 import { expect } from "chai";
 import { createAwsClients, localAwsConfig } from "../../../consumers/aws/clients";
+import { SdkDataApi } from "../../../consumers/warehouse/data-api";
+import { readMigrations } from "../../../consumers/warehouse/migrations";
 import { isAlive } from "../../../local/emulators/child-service";
 import type { LocalStackFile } from "../../../local/stack/local-stack";
 
@@ -73,6 +75,12 @@ describe("flightpulse start (the process behind npm start)", function () {
           expect(tables.TableNames).to.include(s.state.resources.leaseTable);
           const topics = await aws.sns.send(new ListTopicsCommand({}));
           expect(topics.Topics?.map((t) => t.TopicArn)).to.include(s.state.topics.demand);
+          const warehouse = new SdkDataApi(aws.redshiftData, {
+            database: "dev",
+            workgroupName: "flightpulse-local",
+          });
+          const applied = await warehouse.query("SELECT count(*) AS n FROM schema_migrations");
+          expect(applied).to.deep.equal([{ n: readMigrations().length }]);
         } finally {
           aws.destroy();
         }
