@@ -43,6 +43,7 @@ the traffic simulator and the live dashboard. Everything binds 127.0.0.1. Ctrl-C
   --dynamodb-port N     DynamoDB emulator port (default: a free one)
   --sns-port N          SNS endpoint port (default: a free one)
   --redshift-data-port N  Redshift Data API endpoint port (default: a free one)
+  --postgres-url URL    run the warehouse on this PostgreSQL server (default: embedded pglite)
   --kinesis NAME        kinesis-local (complete, default) or kinesalite (fast, older API)
   --shards N            shards of the booking stream (default 4)
   --data-dir DIR        keep tables and stream data on disk in DIR (default: in memory)
@@ -61,6 +62,7 @@ const OPTIONS = {
   "dynamodb-port": { type: "string" },
   "sns-port": { type: "string" },
   "redshift-data-port": { type: "string" },
+  "postgres-url": { type: "string" },
   kinesis: { type: "string" },
   shards: { type: "string" },
   "data-dir": { type: "string" },
@@ -103,6 +105,7 @@ export async function start(io: CommandIo): Promise<number> {
     kinesis: kinesisKind,
     bookingShards: values.shards === undefined ? 4 : parseNumber("--shards", values.shards, 1, 50),
     ...(values["data-dir"] !== undefined ? { dataDir: values["data-dir"] } : {}),
+    ...(values["postgres-url"] !== undefined ? { postgresUrl: values["postgres-url"] } : {}),
     ports: {
       ...(kinesisPort !== undefined ? { kinesis: kinesisPort } : {}),
       ...(dynamodbPort !== undefined ? { dynamodb: dynamodbPort } : {}),

@@ -7,7 +7,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { choosePort, LOOPBACK } from "../emulators/ports";
 import { bindNamed, RedshiftDialectError, toPostgres } from "./dialect";
-import { pgliteBackend, type SqlBackend, type SqlResult } from "./sql-backend";
+import { pgliteBackend, postgresBackend, type SqlBackend, type SqlResult } from "./sql-backend";
 
 export const MAX_STATEMENT_BYTES = 100 * 1024;
 export const MAX_BATCH_STATEMENTS = 40;
@@ -114,7 +114,9 @@ export interface RedshiftDataServerOptions {
   readonly port?: number;
   /** Keep the warehouse on disk here; in memory when unset. */
   readonly dataDir?: string;
-  /** Use this backend instead of creating pglite (tests share one). */
+  /** A real PostgreSQL server instead of pglite, e.g. postgres://user@127.0.0.1:5432/dev. */
+  readonly postgresUrl?: string;
+  /** Use this backend instead of creating one (tests share one). */
   readonly backend?: SqlBackend;
   /** Records per GetStatementResult page (default 1000). */
   readonly pageSize?: number;
@@ -134,7 +136,11 @@ const seconds = (ms: number) => ms / 1000;
 export async function startRedshiftDataServer(
   options: RedshiftDataServerOptions = {},
 ): Promise<RedshiftDataServer> {
-  const backend = options.backend ?? (await pgliteBackend(options.dataDir));
+  const backend =
+    options.backend ??
+    (options.postgresUrl !== undefined
+      ? await postgresBackend(options.postgresUrl)
+      : await pgliteBackend(options.dataDir));
   const pageSize = options.pageSize ?? 1000;
   const statements = new Map<string, Statement>();
   const order: string[] = [];

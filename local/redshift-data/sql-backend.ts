@@ -52,3 +52,41 @@ export async function pgliteBackend(dataDir?: string): Promise<SqlBackend> {
     },
   };
 }
+
+/**
+ * A real PostgreSQL server by URL (e.g. Debian's PostgreSQL 15), one connection. Type parsers make its
+ * values look like pglite's: bigint as number, timestamps and dates read as UTC.
+ */
+export async function postgresBackend(url: string): Promise<SqlBackend> {
+  const pg = await import("pg");
+  const base = pg.types;
+  const client = new pg.Client({
+    connectionString: url,
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") => {
+        if (oid === 20) return (v: string) => Number(v);
+        if (oid === 1114) return (v: string) => new Date(`${v.replace(" ", "T")}Z`);
+        if (oid === 1082) return (v: string) => new Date(`${v}T00:00:00Z`);
+        return base.getTypeParser(oid, format ?? "text");
+      }) as typeof base.getTypeParser,
+    },
+  });
+  try {
+    await client.connect();
+  } catch (e) {
+    throw new Error(
+      `warehouse database ${url.replace(/\/\/[^@]*@/, "//***@")} is unreachable: ${(e as Error).message}`,
+    );
+  }
+  return {
+    async query(sql, values) {
+      const r = await client.query({ text: sql, values: values === undefined ? [] : [...values] });
+      return {
+        fields: r.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })),
+        rows: r.rows as Record<string, unknown>[],
+        ...(r.rowCount !== null ? { affectedRows: r.rowCount } : {}),
+      };
+    },
+    close: () => client.end(),
+  };
+}

@@ -29,6 +29,8 @@ export interface LocalStackOptions {
     readonly redshiftData?: number;
   };
   readonly kinesis?: KinesisEmulator;
+  /** Run the warehouse on this PostgreSQL server instead of embedded pglite. */
+  readonly postgresUrl?: string;
   readonly bookingShards?: number;
   /** Progress lines while starting (default: none). */
   readonly log?: (line: string) => void;
@@ -101,6 +103,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       startRedshiftDataServer({
         ...(options.ports?.redshiftData !== undefined ? { port: options.ports.redshiftData } : {}),
         ...(options.dataDir !== undefined ? { dataDir: path.join(options.dataDir, "warehouse") } : {}),
+        ...(options.postgresUrl !== undefined ? { postgresUrl: options.postgresUrl } : {}),
       }).then((s) => {
         started.push(s);
         log(
