@@ -71,9 +71,3 @@ export async function startDynamoDbLocal(options: DynamoEmulatorOptions = {}): P
     startTimeoutMs: 60_000,
   });
 }
-
-/** True when a Java runtime is on the PATH (DynamoDB Local needs one). */
-export function hasJava(): boolean {
-  const dirs = (process.env["PATH"] ?? "").split(path.delimiter);
-  return dirs.some((d) => fs.existsSync(path.join(d, "java")));
-}

@@ -15,7 +15,7 @@ import {
 import { expect } from "chai";
 import { clientOptions, localAwsConfig } from "../../../consumers/aws/clients";
 import type { RunningService } from "../../../local/emulators/child-service";
-import { hasJava, startDynalite, startDynamoDbLocal } from "../../../local/emulators/dynamodb-emulators";
+import { startDynalite, startDynamoDbLocal } from "../../../local/emulators/dynamodb-emulators";
 import { startKinesalite, startKinesisLocal } from "../../../local/emulators/kinesis-emulators";
 import { PortInUseError } from "../../../local/emulators/ports";
 import { ensureStream } from "../../../local/stack/bootstrap";
@@ -114,7 +114,7 @@ const dynamoSuite = (name: string, start: () => Promise<RunningService>) =>
   });
 
 dynamoSuite("dynalite", () => startDynalite());
-if (hasJava()) dynamoSuite("DynamoDB Local", () => startDynamoDbLocal());
+dynamoSuite("DynamoDB Local", () => startDynamoDbLocal());
 
 describe("emulator ports", () => {
   it("refuses a port already taken, naming it and the setting", async () => {
