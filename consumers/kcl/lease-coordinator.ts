@@ -117,6 +117,21 @@ export class LeaseCoordinator {
     });
   }
 
+  /** Gives one lease up (a finished shard, or a consumer that stopped); true when evicted. */
+  release(leaseKey: string): Promise<boolean> {
+    return this.serial(leaseKey, async () => {
+      const held = this.heldLeases.get(leaseKey);
+      if (held === undefined) return false;
+      this.heldLeases.delete(leaseKey);
+      return (await this.refresher.evictLease(held.lease)) !== false;
+    });
+  }
+
+  /** True while this worker holds the lease. */
+  holds(leaseKey: string): boolean {
+    return this.heldLeases.has(leaseKey);
+  }
+
   /** Graceful hand-off: evicts every held lease so other workers take them at once, not after failover. */
   async releaseAll(): Promise<string[]> {
     const released: string[] = [];

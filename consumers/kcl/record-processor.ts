@@ -1,0 +1,33 @@
+// The record processor contract (KCL's ShardRecordProcessor): one instance per shard lease. The runtime
+// calls initialize once, processRecords per batch in order, then exactly one of leaseLost, shardEnded or
+// shutdownRequested. Checkpoints go through the Checkpointer, which is fenced by the lease: after the
+// lease is lost, checkpoint() resolves false and writes nothing.
+import type { ExtendedSequenceNumber } from "./lease";
+import type { UserRecord } from "./retrieval/kpl-aggregation";
+
+export interface Checkpointer {
+  /** Checkpoints at `position`, or after the last record delivered so far when omitted. False when fenced. */
+  checkpoint(position?: ExtendedSequenceNumber): Promise<boolean>;
+}
+
+export interface ProcessRecordsInput {
+  readonly records: readonly UserRecord[];
+  readonly millisBehindLatest?: number;
+  readonly checkpointer: Checkpointer;
+}
+
+export interface RecordProcessor {
+  initialize(input: {
+    readonly shardId: string;
+    readonly startingPosition: ExtendedSequenceNumber;
+  }): Promise<void>;
+  processRecords(input: ProcessRecordsInput): Promise<void>;
+  /** The lease went to another worker: do not checkpoint (it would be refused); drop state. */
+  leaseLost(): Promise<void>;
+  /** The shard was fully read: checkpoint SHARD_END (checkpointer.checkpoint() does) so children can start. */
+  shardEnded(input: { readonly checkpointer: Checkpointer }): Promise<void>;
+  /** Graceful shutdown: flush sinks and checkpoint; the lease is released right after. */
+  shutdownRequested(input: { readonly checkpointer: Checkpointer }): Promise<void>;
+}
+
+export type RecordProcessorFactory = (shardId: string) => RecordProcessor;
