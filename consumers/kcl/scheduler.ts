@@ -8,6 +8,7 @@ import { type Clock, LeaseCoordinator } from "./lease-coordinator";
 import type { LeaseRefresher } from "./lease-refresher";
 import { RuntimeMetrics } from "./metrics";
 import type { RecordProcessorFactory } from "./record-processor";
+import { FanOutFetcher, type FanOutPort } from "./retrieval/fanout-fetcher";
 import { type KinesisReadPort, PollingFetcher } from "./retrieval/polling-fetcher";
 import { ShardConsumer } from "./shard-consumer";
 import { type ShardLister, syncShards } from "./shard-sync";
@@ -17,6 +18,8 @@ export interface SchedulerDeps {
   readonly refresher: LeaseRefresher;
   readonly lister: ShardLister;
   readonly reader: KinesisReadPort;
+  /** Enhanced fan-out instead of polling: the registered consumer's ARN is resolved at start. */
+  readonly fanOut?: { readonly port: FanOutPort; readonly consumerArn: () => Promise<string> };
   readonly processors: RecordProcessorFactory;
   readonly clock?: Clock;
   readonly metrics?: RuntimeMetrics;
@@ -28,6 +31,7 @@ export class Scheduler {
   readonly metrics: RuntimeMetrics;
   private readonly consumers = new Map<string, ShardConsumer>();
   private stopped = false;
+  private consumerArn: string | undefined;
   private readonly wakers = new Set<() => void>();
   private loops: Promise<void>[] = [];
   status: "created" | "running" | "shutting down" | "stopped" = "created";
@@ -95,16 +99,25 @@ export class Scheduler {
       processor: this.d.processors(lease.leaseKey),
       config: this.d.config,
       fetcher: (start) =>
-        new PollingFetcher(this.d.reader, {
-          streamName: this.d.config.streamName,
-          shardId: lease.leaseKey,
-          start,
-          maxRecords: this.d.config.maxRecords,
-          idleTimeBetweenReadsMs: this.d.config.idleTimeBetweenReadsMillis,
-          ...(this.d.config.initialTimestamp !== undefined
-            ? { initialTimestamp: this.d.config.initialTimestamp }
-            : {}),
-        }),
+        this.consumerArn !== undefined && this.d.fanOut !== undefined
+          ? new FanOutFetcher(this.d.fanOut.port, {
+              consumerArn: this.consumerArn,
+              shardId: lease.leaseKey,
+              start,
+              ...(this.d.config.initialTimestamp !== undefined
+                ? { initialTimestamp: this.d.config.initialTimestamp }
+                : {}),
+            })
+          : new PollingFetcher(this.d.reader, {
+              streamName: this.d.config.streamName,
+              shardId: lease.leaseKey,
+              start,
+              maxRecords: this.d.config.maxRecords,
+              idleTimeBetweenReadsMs: this.d.config.idleTimeBetweenReadsMillis,
+              ...(this.d.config.initialTimestamp !== undefined
+                ? { initialTimestamp: this.d.config.initialTimestamp }
+                : {}),
+            }),
       onBatch: (shardId, batch, ms) =>
         this.metrics.recordBatch(shardId, batch.records.length, batch.millisBehindLatest, ms, Date.now()),
       onError: (shardId, e) => this.d.onError?.(`shard ${shardId}`, e),
@@ -132,6 +145,7 @@ export class Scheduler {
     if (this.status !== "created") throw new Error(`scheduler already ${this.status}`);
     this.status = "running";
     const cfg = this.d.config;
+    if (this.d.fanOut !== undefined) this.consumerArn = await this.d.fanOut.consumerArn();
     await syncShards(this.d.lister, this.d.refresher, cfg.streamName, initialCheckpoint(cfg));
     this.loops = [
       this.every("shard sync", cfg.shardSyncIntervalMillis, () =>

@@ -7,7 +7,8 @@ import { type ExtendedSequenceNumber, type Lease, newLease } from "./lease";
 import type { LeaseCoordinator } from "./lease-coordinator";
 import type { LeaseRefresher } from "./lease-refresher";
 import type { Checkpointer, RecordProcessor } from "./record-processor";
-import type { FetchResult, PollingFetcher } from "./retrieval/polling-fetcher";
+import type { FetchResult } from "./retrieval/polling-fetcher";
+import type { RecordsFetcher } from "./retrieval/records-fetcher";
 
 export type ShardConsumerState =
   | "WAITING_ON_PARENTS"
@@ -23,7 +24,7 @@ export interface ShardConsumerDeps {
   readonly coordinator: LeaseCoordinator;
   readonly refresher: LeaseRefresher;
   readonly processor: RecordProcessor;
-  readonly fetcher: (start: ExtendedSequenceNumber) => PollingFetcher;
+  readonly fetcher: (start: ExtendedSequenceNumber) => RecordsFetcher;
   readonly config: Pick<KclConfig, "maxPendingBatches" | "idleTimeBetweenReadsMillis">;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly onBatch?: (shardId: string, result: FetchResult, processingMs: number) => void;
@@ -178,6 +179,7 @@ export class ShardConsumer {
       }
     }
     notify?.();
+    fetcher.close?.();
     await fetching;
     if (fetchError !== undefined && !ended && this.stopReason === undefined) throw fetchError;
     if (!ended) await this.stop();
