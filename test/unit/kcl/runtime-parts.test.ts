@@ -1,0 +1,163 @@
+import { expect } from "chai";
+import { KclConfigError, kclConfig } from "../../../consumers/kcl/config";
+import { InMemoryLeaseRefresher } from "../../../consumers/kcl/in-memory-lease-refresher";
+import { type Lease, newLease } from "../../../consumers/kcl/lease";
+import { LeaseCoordinator } from "../../../consumers/kcl/lease-coordinator";
+import { RuntimeMetrics } from "../../../consumers/kcl/metrics";
+import type { RecordProcessor } from "../../../consumers/kcl/record-processor";
+import type { FetchResult } from "../../../consumers/kcl/retrieval/polling-fetcher";
+import { ShardConsumer } from "../../../consumers/kcl/shard-consumer";
+import { type ShardInfo, syncShards } from "../../../consumers/kcl/shard-sync";
+import { shutdownOnSignals } from "../../../consumers/kcl/signals";
+
+const TRIM = { sequenceNumber: "TRIM_HORIZON", subSequenceNumber: 0 };
+const range = { startingHashKey: "0", endingHashKey: "1" };
+
+describe("consumer runtime parts", () => {
+  it("defaults to the KCL's settings and names every bad one", () => {
+    const c = kclConfig({ streamName: "s", workerId: "w" });
+    expect(c).to.include({
+      failoverTimeMillis: 10_000,
+      renewIntervalMillis: 3333,
+      maxRecords: 10_000,
+      idleTimeBetweenReadsMillis: 1000,
+      maxPendingBatches: 3,
+      initialPosition: "TRIM_HORIZON",
+    });
+    expect(() =>
+      kclConfig({
+        streamName: "s",
+        workerId: "w",
+        maxRecords: 20_000,
+        renewIntervalMillis: 20_000,
+        initialPosition: "AT_TIMESTAMP",
+      }),
+    )
+      .to.throw(KclConfigError)
+      .with.property("message")
+      .that.includes("maxRecords")
+      .and.includes("renewIntervalMillis")
+      .and.includes("initialTimestamp");
+  });
+
+  it("writes CloudWatch Embedded Metric Format lines and an in-process snapshot", () => {
+    const m = new RuntimeMetrics("w1", { Stack: "prod" });
+    m.recordBatch("shard-1", 100, 2500, 12, 1000);
+    m.recordBatch("shard-1", 200, 1200, 15, 2000);
+    m.leasesHeld = 3;
+    const [shardLine, workerLine] = m.emf(5000).map((l) => JSON.parse(l));
+    expect(shardLine._aws.CloudWatchMetrics[0]).to.deep.include({
+      Namespace: "flightpulse",
+      Dimensions: [["Stack", "ShardId"]],
+    });
+    expect(shardLine).to.include({
+      Stack: "prod",
+      ShardId: "shard-1",
+      MillisBehindLatest: 1200,
+      BatchLatency: 15,
+    });
+    expect(shardLine.RecordsPerSecond).to.be.closeTo(60, 0.001);
+    expect(workerLine).to.include({ WorkerId: "w1", LeasesHeld: 3 });
+    expect(m.snapshot().shards["shard-1"]).to.include({ records: 300, batches: 2 });
+  });
+
+  it("creates leases for new shards (children at TRIM_HORIZON) and deletes finished parents once children started", async () => {
+    const table = new InMemoryLeaseRefresher();
+    let shards: ShardInfo[] = [{ shardId: "p", parentShardIds: [], hashKeyRange: range }];
+    const lister = { listShards: async () => shards };
+    const latest = { sequenceNumber: "LATEST", subSequenceNumber: 0 };
+    expect((await syncShards(lister, table, "s", latest)).created).to.deep.equal(["p"]);
+    expect((await table.getLease("p"))?.checkpoint).to.deep.equal(latest);
+    shards = [...shards, { shardId: "c1", parentShardIds: ["p"], hashKeyRange: range }];
+    await syncShards(lister, table, "s", latest);
+    expect((await table.getLease("c1"))?.checkpoint).to.deep.equal(TRIM);
+    let p = (await table.getLease("p")) as Lease;
+    p = (await table.takeLease(p, "w")) as Lease;
+    p = (await table.checkpoint(p, { sequenceNumber: "SHARD_END", subSequenceNumber: 0 })) as Lease;
+    p = (await table.updateChildShards(p, ["c1"])) as Lease;
+    expect((await syncShards(lister, table, "s", latest)).deleted).to.deep.equal([]);
+    const c1 = (await table.takeLease((await table.getLease("c1")) as Lease, "w")) as Lease;
+    await table.checkpoint(c1, { sequenceNumber: "5", subSequenceNumber: 0 });
+    expect((await syncShards(lister, table, "s", latest)).deleted).to.deep.equal(["p"]);
+  });
+
+  it("never fetches more than maxPendingBatches ahead of a slow processor", async () => {
+    const table = new InMemoryLeaseRefresher();
+    await table.createLeaseIfNotExists(newLease("s", TRIM));
+    const coordinator = new LeaseCoordinator(table, { workerId: "w" });
+    await coordinator.takeOnce();
+    let fetched = 0;
+    let processed = 0;
+    let maxAhead = 0;
+    const fetcher = {
+      shardEnded: false,
+      async next(): Promise<FetchResult> {
+        fetched++;
+        maxAhead = Math.max(maxAhead, fetched - processed);
+        const n = fetched;
+        if (n === 20) this.shardEnded = true;
+        return {
+          records: [
+            {
+              data: new Uint8Array(1),
+              partitionKey: "k",
+              sequenceNumber: String(n),
+              subSequenceNumber: 0,
+              aggregated: false,
+            },
+          ],
+          shardEnded: n === 20,
+          childShards: [],
+        };
+      },
+    };
+    const processor: RecordProcessor = {
+      initialize: async () => {},
+      processRecords: async () => {
+        await new Promise((r) => setImmediate(r));
+        await new Promise((r) => setImmediate(r));
+        processed++;
+      },
+      leaseLost: async () => {},
+      shardEnded: async ({ checkpointer }) => void (await checkpointer.checkpoint()),
+      shutdownRequested: async () => {},
+    };
+    await new ShardConsumer({
+      lease: coordinator.held()[0]!,
+      coordinator,
+      refresher: table,
+      processor,
+      config: { maxPendingBatches: 3, idleTimeBetweenReadsMillis: 1 },
+      fetcher: () => fetcher,
+    }).run();
+    expect(processed).to.equal(20);
+    expect(maxAhead).to.be.at.most(3 + 1);
+    expect((await table.getLease("s"))?.checkpoint.sequenceNumber).to.equal("SHARD_END");
+  });
+
+  it("turns SIGTERM into a graceful shutdown and exits 0 once leases are released", async () => {
+    const codes: number[] = [];
+    let shutdowns = 0;
+    const done = new Promise<void>((resolve) => {
+      const remove = shutdownOnSignals(
+        {
+          shutdown: async () => {
+            shutdowns++;
+            return ["a", "b"];
+          },
+        },
+        {
+          signals: ["SIGUSR2"],
+          exit: (c) => {
+            codes.push(c);
+            remove();
+            resolve();
+          },
+        },
+      );
+    });
+    process.emit("SIGUSR2", "SIGUSR2");
+    await done;
+    expect({ shutdowns, codes }).to.deep.equal({ shutdowns: 1, codes: [0] });
+  });
+});
