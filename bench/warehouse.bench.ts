@@ -4,30 +4,18 @@
 import { RedshiftDataClient } from "@aws-sdk/client-redshift-data";
 import { clientOptions, localAwsConfig } from "../consumers/aws/clients";
 import { buildBatches } from "../consumers/warehouse/batch-builder";
-import { type Row, SdkDataApi } from "../consumers/warehouse/data-api";
+import { SdkDataApi } from "../consumers/warehouse/data-api";
 import { WarehouseLoader } from "../consumers/warehouse/loader";
 import { migrate } from "../consumers/warehouse/migrations";
 import { tableSpec } from "../consumers/warehouse/warehouse-tables";
 import { toPostgres } from "../local/redshift-data/dialect";
 import { startRedshiftDataServer } from "../local/redshift-data/server";
+import { bookingFactRow } from "../test/fixtures/warehouse-rows";
 import { measure, perSecond, table, writeSection } from "./results";
 
 const N = Number(process.env["BENCH_ROWS"] ?? 100_000);
 
-const fact = (i: number): Row => ({
-  event_id: `bc-${i}`,
-  booking_ref: "X7K2QD",
-  flight: `FH${100 + (i % 50)}:2026-12-01`,
-  route: "LHR-JFK",
-  cabin: "economy",
-  seats: 1 + (i % 4),
-  fare_amount: 100 + (i % 1000) / 4,
-  fare_currency: "GBP",
-  channel: i % 3 === 0 ? "mobile" : "web",
-  occurred_at: Date.UTC(2026, 10, 22) + i * 10,
-  shard_id: `shardId-00000000000${i % 4}`,
-  sequence_number: String(49_600_000_000_000n + BigInt(i)),
-});
+const fact = bookingFactRow;
 
 async function main() {
   const server = await startRedshiftDataServer();

@@ -312,18 +312,20 @@ export async function startRedshiftDataServer(
     ...(s.error !== undefined ? { Error: s.error } : {}),
   });
 
+  const submitted = (st: Statement) => ({
+    Id: st.id,
+    CreatedAt: seconds(st.createdAt),
+    Database: st.database,
+    ...(st.workgroup !== undefined ? { WorkgroupName: st.workgroup } : { ClusterIdentifier: st.cluster }),
+  });
+
   const ops: Record<string, (input: Record<string, unknown>) => Promise<unknown>> = {
     ExecuteStatement: async (input) => {
       const sql = input["Sql"];
       if (typeof sql !== "string" || sql.trim() === "") throw validation("Sql is required");
       const st = submit(input, [sql], false);
       await waitFor(st, input);
-      return {
-        Id: st.id,
-        CreatedAt: seconds(st.createdAt),
-        Database: st.database,
-        ...(st.workgroup !== undefined ? { WorkgroupName: st.workgroup } : { ClusterIdentifier: st.cluster }),
-      };
+      return submitted(st);
     },
     BatchExecuteStatement: async (input) => {
       const sqls = input["Sqls"];
@@ -336,12 +338,7 @@ export async function startRedshiftDataServer(
       }
       const st = submit(input, sqls as string[], true);
       await waitFor(st, input);
-      return {
-        Id: st.id,
-        CreatedAt: seconds(st.createdAt),
-        Database: st.database,
-        ...(st.workgroup !== undefined ? { WorkgroupName: st.workgroup } : { ClusterIdentifier: st.cluster }),
-      };
+      return submitted(st);
     },
     DescribeStatement: async (input) => {
       const { st, sub } = find(input["Id"]);

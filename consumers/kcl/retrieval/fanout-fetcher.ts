@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-kinesis";
 import { type ExtendedSequenceNumber, isSentinel } from "../lease";
 import { afterCheckpoint, deaggregate, type KinesisRecordIn } from "./kpl-aggregation";
-import type { FetchResult, IteratorPosition } from "./polling-fetcher";
+import { type FetchResult, type IteratorPosition, positionAt } from "./polling-fetcher";
 import type { RecordsFetcher } from "./records-fetcher";
 
 export type FanOutPosition =
@@ -71,14 +71,7 @@ export class FanOutFetcher implements RecordsFetcher {
   private startPosition(): FanOutPosition {
     if (this.continuation !== undefined)
       return { type: "AFTER_SEQUENCE_NUMBER", sequenceNumber: this.continuation };
-    const s = this.position.sequenceNumber;
-    if (!isSentinel(s)) return { type: "AT_SEQUENCE_NUMBER", sequenceNumber: s };
-    if (s === "AT_TIMESTAMP") {
-      if (this.o.initialTimestamp === undefined) throw new Error("AT_TIMESTAMP needs an initial timestamp");
-      return { type: "AT_TIMESTAMP", timestamp: this.o.initialTimestamp };
-    }
-    if (s === "SHARD_END") throw new Error(`shard ${this.o.shardId} is already finished (SHARD_END)`);
-    return { type: s };
+    return positionAt(this.position, this.o.shardId, this.o.initialTimestamp);
   }
 
   async next(): Promise<FetchResult> {

@@ -25,6 +25,25 @@ export interface KinesisReadPort {
   getRecords(iterator: string, limit: number): Promise<GetRecordsOutput>;
 }
 
+/**
+ * Where to open a shard to resume at `position`: AT the sequence number (its already-processed part is
+ * dropped after reading, which also covers a checkpoint inside an aggregated record), or the sentinel.
+ */
+export function positionAt(
+  position: ExtendedSequenceNumber,
+  shardId: string,
+  initialTimestamp?: Date,
+): IteratorPosition {
+  const s = position.sequenceNumber;
+  if (!isSentinel(s)) return { type: "AT_SEQUENCE_NUMBER", sequenceNumber: s };
+  if (s === "AT_TIMESTAMP") {
+    if (initialTimestamp === undefined) throw new Error("AT_TIMESTAMP needs an initial timestamp");
+    return { type: "AT_TIMESTAMP", timestamp: initialTimestamp };
+  }
+  if (s === "SHARD_END") throw new Error(`shard ${shardId} is already finished (SHARD_END)`);
+  return { type: s };
+}
+
 export interface FetchResult {
   readonly records: readonly UserRecord[];
   readonly millisBehindLatest?: number;
@@ -79,14 +98,7 @@ export class PollingFetcher {
   }
 
   private startPosition(): IteratorPosition {
-    const s = this.position.sequenceNumber;
-    if (!isSentinel(s)) return { type: "AT_SEQUENCE_NUMBER", sequenceNumber: s };
-    if (s === "AT_TIMESTAMP") {
-      if (this.o.initialTimestamp === undefined) throw new Error("AT_TIMESTAMP needs an initial timestamp");
-      return { type: "AT_TIMESTAMP", timestamp: this.o.initialTimestamp };
-    }
-    if (s === "SHARD_END") throw new Error(`shard ${this.o.shardId} is already finished (SHARD_END)`);
-    return { type: s };
+    return positionAt(this.position, this.o.shardId, this.o.initialTimestamp);
   }
 
   /** The next batch; empty when nothing new (after the idle pause). */

@@ -2,11 +2,12 @@ import { RedshiftDataClient } from "@aws-sdk/client-redshift-data";
 import { expect } from "chai";
 import { clientOptions, localAwsConfig } from "../../../consumers/aws/clients";
 import { BATCH_LIMIT_STATEMENTS, STATEMENT_LIMIT_BYTES } from "../../../consumers/warehouse/batch-builder";
-import { type DataApi, type Row, SdkDataApi } from "../../../consumers/warehouse/data-api";
+import { type DataApi, SdkDataApi } from "../../../consumers/warehouse/data-api";
 import { WarehouseLoader } from "../../../consumers/warehouse/loader";
 import { migrate, readMigrations } from "../../../consumers/warehouse/migrations";
 import { type RedshiftDataServer, startRedshiftDataServer } from "../../../local/redshift-data/server";
 import { QUICKSIGHT_VIEWS } from "../../../pulumi/components/quicksight";
+import { bookingFactRow } from "../../fixtures/warehouse-rows";
 
 describe("warehouse: migrations and loader through the local Data API", function () {
   this.timeout(180_000);
@@ -61,20 +62,7 @@ describe("warehouse: migrations and loader through the local Data API", function
 
   it("loads 200k fact rows with replays and duplicates mixed in: exact counts, no duplicate row", async () => {
     const loader = new WarehouseLoader({ api, maxRows: 20_000 });
-    const fact = (i: number): Row => ({
-      event_id: `bc-${i}`,
-      booking_ref: "X7K2QD",
-      flight: `FH${100 + (i % 50)}:2026-12-01`,
-      route: "LHR-JFK",
-      cabin: "economy",
-      seats: 1 + (i % 4),
-      fare_amount: 100 + (i % 1000) / 4,
-      fare_currency: "GBP",
-      channel: i % 3 === 0 ? "mobile" : "web",
-      occurred_at: Date.UTC(2026, 10, 22) + i * 10,
-      shard_id: `shardId-00000000000${i % 4}`,
-      sequence_number: String(49_600_000_000_000n + BigInt(i)),
-    });
+    const fact = bookingFactRow;
     const total = 200_000;
     let expectedSeats = 0;
     for (let i = 0; i < total; i++) expectedSeats += 1 + (i % 4);
