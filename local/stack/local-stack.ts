@@ -154,9 +154,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       topics,
       startedAt: new Date().toISOString(),
     };
+    // Readers poll this file while it is rewritten: write a sibling and rename, which is atomic.
     const write = () => {
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`);
+      const tmp = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
+      fs.renameSync(tmp, file);
     };
     write();
     return {
