@@ -2,6 +2,7 @@
 // abort signal that the first SIGINT/SIGTERM trips (graceful stop); a second one forces exit.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { runWorker } from "../consumers/main";
 import { type CommandIo, UsageError } from "../ingest/commands/command-io";
 import { REPLAY_HELP, replay } from "../ingest/commands/replay";
 import { SIMULATE_HELP, simulate } from "../ingest/commands/simulate";
@@ -21,6 +22,16 @@ const COMMANDS: Record<string, Command> = {
     run: simulate,
   },
   replay: { summary: "load a JSON-lines file of events into the stream", help: REPLAY_HELP, run: replay },
+  worker: {
+    summary: "run a consumer worker (configured by FLIGHTPULSE_* environment variables; see the README)",
+    help: "Usage: flightpulse worker\n\nRuns one consumer worker until SIGTERM. Settings come from the environment (README: Configuration).",
+    run: async () => {
+      await runWorker(process.env);
+      // Keeps running; SIGTERM ends the process after the graceful hand-off.
+      await new Promise<never>(() => {});
+      return 0;
+    },
+  },
 };
 
 function usage(): string {

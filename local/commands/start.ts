@@ -1,6 +1,8 @@
 // `flightpulse start` (what `npm start` runs): the local stack, the ingest endpoint, the traffic
 // simulator and the live dashboard, with a status line, until Ctrl-C or --duration. Every child process
 // is stopped on SIGINT/SIGTERM; the emulators' watchdogs stop them even if this process is killed.
+
+import * as path from "node:path";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { clientOptions, createAwsClients, localAwsConfig } from "../../consumers/aws/clients";
 import {
@@ -24,7 +26,9 @@ import {
   workersCollector,
 } from "../dashboard/collectors";
 import { startDashboard } from "../dashboard/server";
-import { startLocalStack } from "../stack/local-stack";
+import { type RunningService, startChildService } from "../emulators/child-service";
+import { freePort } from "../emulators/ports";
+import { LOCAL_WAREHOUSE, type LocalStack, startLocalStack } from "../stack/local-stack";
 
 export const START_HELP = `Usage: flightpulse start [options]        (npm start -- [options])
 
@@ -47,6 +51,7 @@ the traffic simulator and the live dashboard. Everything binds 127.0.0.1. Ctrl-C
   --kinesis NAME        kinesis-local (complete, default) or kinesalite (fast, older API)
   --shards N            shards of the booking stream (default 4)
   --data-dir DIR        keep tables and stream data on disk in DIR (default: in memory)
+  --workers N           consumer worker processes (default 2; their JSON logs go to .flightpulse/worker-N.log)
 
 Endpoints, PIDs and the dashboard URL are written to .flightpulse/local.json.`;
 
@@ -66,6 +71,7 @@ const OPTIONS = {
   kinesis: { type: "string" },
   shards: { type: "string" },
   "data-dir": { type: "string" },
+  workers: { type: "string" },
   help: { type: "boolean" },
 } as const;
 
@@ -133,6 +139,25 @@ export async function start(io: CommandIo): Promise<number> {
       ...(ingestPort !== undefined ? { port: ingestPort } : {}),
     });
     cleanups.push(() => ingest.close());
+    const workerCount = values.workers === undefined ? 2 : parseNumber("--workers", values.workers, 0, 16);
+    const workers = await startWorkers(stack, workerCount, io.cwd);
+    cleanups.push(async () => {
+      await Promise.all(workers.map((w) => w.stop()));
+    });
+    stack.update({
+      workers: workers.map((w) => ({ pid: w.pid, workerId: w.name, health: w.endpoint })),
+      pids: {
+        ...stack.state.pids,
+        ...Object.fromEntries(
+          workers.flatMap((w) => [
+            [w.name, w.pid],
+            [`${w.name}Watchdog`, w.watchdogPid],
+          ]),
+        ),
+      },
+    });
+    for (const w of workers)
+      io.out(`  ${w.name.padEnd(9)} ${w.endpoint}/health (pid ${w.pid}, logs .flightpulse/${w.name}.log)`);
     const aws = createAwsClients(localAwsConfig(stack.state.endpoints));
     cleanups.push(() => aws.destroy());
     const dashPort = port("--port", values.port);
@@ -195,5 +220,49 @@ export async function start(io: CommandIo): Promise<number> {
   } finally {
     await stopAll();
     io.out("flightpulse: stopped; no process left running.");
+  }
+}
+
+const BIN = path.join(__dirname, "..", "..", "bin", "flightpulse.js");
+
+/** Worker processes against the local stack, each behind the watchdog, ready once /health answers. */
+async function startWorkers(stack: LocalStack, count: number, cwd: string): Promise<RunningService[]> {
+  const started: RunningService[] = [];
+  try {
+    for (let i = 1; i <= count; i++) {
+      const name = `worker-${i}`;
+      const port = await freePort();
+      const health = `http://127.0.0.1:${port}`;
+      const e = stack.state.endpoints;
+      started.push(
+        await startChildService({
+          name,
+          endpoint: health,
+          command: process.execPath,
+          args: [BIN, "worker"],
+          cwd,
+          env: {
+            FLIGHTPULSE_STACK: "local",
+            AWS_REGION: "us-east-1",
+            FLIGHTPULSE_WORKER_ID: name,
+            FLIGHTPULSE_HEALTH_PORT: String(port),
+            FLIGHTPULSE_KINESIS_ENDPOINT: e.kinesis ?? "",
+            FLIGHTPULSE_DYNAMODB_ENDPOINT: e.dynamodb ?? "",
+            FLIGHTPULSE_SNS_ENDPOINT: e.sns ?? "",
+            FLIGHTPULSE_REDSHIFT_DATA_ENDPOINT: e.redshiftData ?? "",
+            FLIGHTPULSE_REDSHIFT_WORKGROUP: LOCAL_WAREHOUSE,
+            FLIGHTPULSE_DEMAND_TOPIC_ARN: stack.state.topics.demand,
+            FLIGHTPULSE_OPERATIONS_TOPIC_ARN: stack.state.topics.operations,
+            FLIGHTPULSE_WATCHDOG_LOG: path.join(cwd, ".flightpulse", `${name}.log`),
+          },
+          ready: async () => (await fetch(`${health}/health`, { signal: AbortSignal.timeout(500) })).ok,
+          startTimeoutMs: 60_000,
+        }),
+      );
+    }
+    return started;
+  } catch (e) {
+    await Promise.all(started.map((w) => w.stop()));
+    throw e;
   }
 }

@@ -91,27 +91,43 @@ export function rejectedCollector(client: DynamoDBClient, table: string, show = 
   };
 }
 
+interface WorkerMetrics {
+  events?: number;
+  rejected?: number;
+  leasesHeld?: number;
+  shards?: Record<string, { millisBehindLatest?: number; recordsPerSecond?: number }>;
+}
+
 /** Worker health and metrics from each worker's /health and /metrics endpoints. */
 export function workersCollector(list: () => readonly { workerId: string; health?: string }[]): Collector {
   return async () => {
+    let processed = 0;
+    let maxLagMs = 0;
     const workers: WorkerRow[] = await Promise.all(
       list().map(async (w) => {
         if (w.health === undefined)
           return { workerId: w.workerId, url: "", healthy: false, status: "starting", leases: 0 };
         try {
-          const h = (await (
-            await fetch(`${w.health}/health`, { signal: AbortSignal.timeout(800) })
-          ).json()) as {
+          const signal = AbortSignal.timeout(800);
+          const h = (await (await fetch(`${w.health}/health`, { signal })).json()) as {
             healthy: boolean;
             status: string;
             leases?: number;
           };
+          const m = (await (await fetch(`${w.health}/metrics`, { signal })).json()) as WorkerMetrics;
+          processed += (m.events ?? 0) + (m.rejected ?? 0);
+          let rate = 0;
+          for (const shard of Object.values(m.shards ?? {})) {
+            maxLagMs = Math.max(maxLagMs, shard.millisBehindLatest ?? 0);
+            rate += shard.recordsPerSecond ?? 0;
+          }
           return {
             workerId: w.workerId,
             url: w.health,
             healthy: h.healthy,
             status: h.status,
             leases: h.leases ?? 0,
+            recordsPerSecond: rate,
           };
         } catch (e) {
           return {
@@ -124,6 +140,6 @@ export function workersCollector(list: () => readonly { workerId: string; health
         }
       }),
     );
-    return { workers };
+    return { workers, totals: { processed, maxLagMs } };
   };
 }

@@ -5,7 +5,10 @@
 const { spawn } = require("node:child_process");
 
 const [command, ...args] = process.argv.slice(2);
-const child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit"], env: process.env });
+// FLIGHTPULSE_WATCHDOG_LOG sends the child's output to a file (a worker's JSON logs, say).
+const logFile = process.env.FLIGHTPULSE_WATCHDOG_LOG;
+const out = logFile ? require("node:fs").openSync(logFile, "a") : "inherit";
+const child = spawn(command, args, { stdio: ["ignore", out, out], env: process.env });
 process.stdout.write(`${JSON.stringify({ pid: child.pid })}\n`);
 
 let stopping = false;

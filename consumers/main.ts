@@ -1,0 +1,135 @@
+// The worker process (`flightpulse worker`, the ECS task's command): configuration from the environment,
+// validated with every bad setting named; JSON logs; the KCL-style scheduler with the booking record
+// processor; a health endpoint; EMF metrics lines; SIGTERM → graceful lease hand-off.
+import { PublishCommand } from "@aws-sdk/client-sns";
+import { createAwsClients } from "./aws/clients";
+import { ConfigError } from "./config/errors";
+import { loadWorkerConfig } from "./config/worker-config";
+import { kclConfig } from "./kcl/config";
+import { DynamoDbLeaseRefresher } from "./kcl/dynamodb-lease-refresher";
+import { registerStreamConsumer, sdkFanOutPort } from "./kcl/retrieval/fanout-fetcher";
+import { sdkKinesisReadPort } from "./kcl/retrieval/kinesis-read-port";
+import { Scheduler } from "./kcl/scheduler";
+import { sdkShardLister } from "./kcl/shard-sync";
+import { shutdownOnSignals } from "./kcl/signals";
+import { startHealthServer } from "./observability/health-server";
+import { createLogger } from "./observability/logger";
+import { BookingRecordProcessor, type ProcessorCounters } from "./processor/booking-record-processor";
+import { ManifestSink } from "./sinks/manifests/manifest-sink";
+import { DynamoDbManifestStore } from "./sinks/manifests/manifest-store";
+import { DynamoDbRejectedSink } from "./sinks/rejected/dynamodb-rejected-sink";
+import { SdkDataApi } from "./warehouse/data-api";
+import { WarehouseLoader } from "./warehouse/loader";
+
+export async function runWorker(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<void> {
+  let cfg: ReturnType<typeof loadWorkerConfig>;
+  try {
+    cfg = loadWorkerConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`flightpulse worker: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const s = cfg.settings;
+  const log = createLogger({ level: s.logLevel, fields: { workerId: cfg.workerId, stack: s.stack } });
+  const aws = createAwsClients(cfg.aws);
+  const counters: ProcessorCounters = { events: 0, rejected: 0, sinkErrors: 0 };
+  const manifests = new ManifestSink({
+    store: new DynamoDbManifestStore(aws.dynamodb, cfg.names.manifestTable),
+  });
+  const rejected = new DynamoDbRejectedSink({ client: aws.dynamodb, tableName: cfg.names.rejectedTable });
+  const warehouse =
+    s.redshiftWorkgroup !== undefined
+      ? new WarehouseLoader({
+          api: new SdkDataApi(aws.redshiftData, {
+            database: s.redshiftDatabase,
+            workgroupName: s.redshiftWorkgroup,
+            ...(s.redshiftSecretArn !== undefined ? { secretArn: s.redshiftSecretArn } : {}),
+          }),
+        })
+      : undefined;
+  const operationsAlert = async (subject: string, message: string) => {
+    await aws.sns.send(
+      new PublishCommand({ TopicArn: s.operationsTopicArn, Subject: subject.slice(0, 99), Message: message }),
+    );
+  };
+  const config = kclConfig({
+    streamName: cfg.names.bookingStream,
+    workerId: cfg.workerId,
+    failoverTimeMillis: s.failoverMillis,
+    maxRecords: s.maxRecords,
+    initialPosition: s.initialPosition,
+    ...(s.initialTimestamp !== undefined ? { initialTimestamp: s.initialTimestamp } : {}),
+  });
+  const scheduler = new Scheduler({
+    config,
+    refresher: new DynamoDbLeaseRefresher(aws.dynamodb, cfg.names.leaseTable),
+    lister: sdkShardLister(aws.kinesis),
+    reader: sdkKinesisReadPort(aws.kinesis),
+    ...(s.enhancedFanOut
+      ? {
+          fanOut: {
+            port: sdkFanOutPort(aws.kinesis),
+            consumerArn: () =>
+              registerStreamConsumer(aws.kinesis, cfg.names.bookingStream, `flightpulse-${s.stack}`),
+          },
+        }
+      : {}),
+    processors: () =>
+      new BookingRecordProcessor({
+        manifests,
+        rejected,
+        ...(warehouse !== undefined ? { warehouse } : {}),
+        log,
+        operationsAlert,
+        counters,
+      }),
+    onError: (where, e) => log.error(`${where} failed`, { err: e }),
+  });
+  const health = await startHealthServer(
+    {
+      health: () => ({
+        healthy: scheduler.status === "running",
+        status: scheduler.status,
+        leases: scheduler.coordinator.held().length,
+        workerId: cfg.workerId,
+      }),
+      metrics: () => ({ ...scheduler.metrics.snapshot(), ...counters }),
+    },
+    s.healthPort,
+    s.healthHost,
+  );
+  const emf = setInterval(() => {
+    for (const line of scheduler.metrics.emf(Date.now())) process.stdout.write(`${line}\n`);
+  }, 60_000);
+  emf.unref();
+  await scheduler.start();
+  log.info("worker started", {
+    stream: cfg.names.bookingStream,
+    health: health.url,
+    warehouse: warehouse !== undefined,
+  });
+  shutdownOnSignals(
+    {
+      shutdown: async () => {
+        const released = await scheduler.shutdown();
+        await warehouse?.close();
+        await health.close();
+        aws.destroy();
+        return released;
+      },
+    },
+    { log: (m) => log.info(m) },
+  );
+}
+
+if (require.main === module) {
+  runWorker().catch((e: Error) => {
+    process.stderr.write(`flightpulse worker: ${e.stack ?? e.message}\n`);
+    process.exit(1);
+  });
+}
