@@ -1,0 +1,181 @@
+// Per-shard event-time watermarks: watermark = max event time − allowed lateness, advanced by processing
+// time when a shard has been silent for the idle timeout (so its last panes still close). Splits each
+// batch into on-time events and late ones (their pane had closed), and reports the shard's safe point: the
+// latest checkpoint from which a replay rebuilds exactly the state needed for every output not yet emitted.
+//
+// Why the safe point is a "boundary record": a replay that starts at an event whose time exceeds every
+// earlier event's time sees, from then on, the same running maximum (so the same watermarks and the same
+// late/on-time split) as the original run. Starting in the pane after that event, every pane holds only
+// replayed events. The record is chosen old enough that everything built from earlier data (panes,
+// windows, the cooldown history of alerts) was emitted before the report.
+import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike } from "rxjs";
+import { type DemandOptions, nextWindowEnd, paneStartOf } from "./demand-options";
+import { routeOfEvent } from "./route-of-event";
+import type { DemandItem, EventBatch, LateEvent, PositionedEvent, ShardPosition } from "./stream-items";
+
+interface BoundaryRecord {
+  /** End of the pane the record falls in: the replay fence if a replay starts here. */
+  readonly paneEnd: number;
+  readonly position: ShardPosition;
+  /** The event before it; undefined when it is the first event this run has seen. */
+  readonly before: ShardPosition | undefined;
+}
+
+interface ShardClock {
+  maxEventTime: number;
+  /** Running watermark, per event: what late/on-time is judged against. */
+  watermark: number;
+  /** Last watermark announced downstream (panes close on announcements). */
+  announced: number;
+  lastArrival: number;
+  resumed: boolean;
+  seenAny: boolean;
+  lastPosition: ShardPosition | undefined;
+  boundaries: BoundaryRecord[];
+  reported: BoundaryRecord | undefined;
+}
+
+const newClock = (now: number, resumed: boolean): ShardClock => ({
+  maxEventTime: Number.NEGATIVE_INFINITY,
+  watermark: Number.NEGATIVE_INFINITY,
+  announced: Number.NEGATIVE_INFINITY,
+  lastArrival: now,
+  resumed,
+  seenAny: false,
+  lastPosition: undefined,
+  boundaries: [],
+  reported: undefined,
+});
+
+export function withWatermarks(
+  options: Pick<
+    DemandOptions,
+    "paneMs" | "allowedLatenessMs" | "idleTimeoutMs" | "idleCheckMs" | "windowMs" | "hopMs"
+  > & {
+    readonly surge: Pick<DemandOptions["surge"], "cooldownMs">;
+  },
+  scheduler: SchedulerLike = asyncScheduler,
+): OperatorFunction<DemandItem, DemandItem> {
+  const { paneMs, allowedLatenessMs, idleTimeoutMs, idleCheckMs, windowMs, hopMs } = options;
+  const retentionMs = windowMs + options.surge.cooldownMs;
+  return (source) =>
+    new Observable<DemandItem>((subscriber) => {
+      const shards = new Map<string, ShardClock>();
+      const clockOf = (shardId: string) => {
+        let c = shards.get(shardId);
+        if (c === undefined) {
+          c = newClock(scheduler.now(), false);
+          shards.set(shardId, c);
+        }
+        return c;
+      };
+
+      const announce = (shardId: string, c: ShardClock, watermark: number, idle: boolean) => {
+        if (!(watermark > c.announced)) return;
+        c.announced = watermark;
+        if (watermark > c.watermark) c.watermark = watermark;
+        subscriber.next({ kind: "watermark", shardId, watermarkMs: watermark, idle });
+        const needFrom = nextWindowEnd(watermark, hopMs) - retentionMs;
+        let chosen = -1;
+        for (
+          let i = 0;
+          i < c.boundaries.length && (c.boundaries[i] as BoundaryRecord).paneEnd <= needFrom;
+          i++
+        )
+          chosen = i;
+        if (chosen < 0) return;
+        const b = c.boundaries[chosen] as BoundaryRecord;
+        c.boundaries.splice(0, chosen);
+        if (b === c.reported || b.before === undefined) return;
+        c.reported = b;
+        subscriber.next({ kind: "safe-point", shardId, checkpointAt: b.before, firstNeeded: b.position });
+      };
+
+      const onBatch = (batch: EventBatch) => {
+        const c = clockOf(batch.shardId);
+        c.lastArrival = scheduler.now();
+        let late: LateEvent[] | undefined;
+        let onTime: PositionedEvent[] | undefined;
+        const events = batch.events;
+        for (let i = 0; i < events.length; i++) {
+          const e = events[i] as PositionedEvent;
+          const t = e.eventTimeMs;
+          const paneStart = paneStartOf(t, paneMs);
+          if (!c.seenAny) {
+            c.seenAny = true;
+            if (c.resumed)
+              subscriber.next({ kind: "resume-fence", shardId: batch.shardId, fenceMs: paneStart + paneMs });
+          }
+          if (paneStart + paneMs <= c.watermark) {
+            if (late === undefined) {
+              late = [];
+              onTime = events.slice(0, i);
+            }
+            late.push({
+              kind: "late",
+              shardId: batch.shardId,
+              route: routeOfEvent(e.event),
+              paneStart,
+              watermarkMs: c.watermark,
+              event: e,
+            });
+          } else {
+            onTime?.push(e);
+            if (t > c.maxEventTime) {
+              if (
+                c.maxEventTime === Number.NEGATIVE_INFINITY ||
+                paneStart > paneStartOf(c.maxEventTime, paneMs)
+              )
+                c.boundaries.push({
+                  paneEnd: paneStart + paneMs,
+                  position: e.position,
+                  before: c.lastPosition,
+                });
+              c.maxEventTime = t;
+              // Per-event watermark, so a batch splits exactly as the same events one by one would.
+              if (t - allowedLatenessMs > c.watermark) c.watermark = t - allowedLatenessMs;
+            }
+          }
+          c.lastPosition = e.position;
+        }
+        subscriber.next(onTime === undefined ? batch : { ...batch, events: onTime });
+        if (late !== undefined) for (const l of late) subscriber.next(l);
+        announce(batch.shardId, c, c.watermark, false);
+      };
+
+      const idleCheck = scheduler.schedule(function tick() {
+        const now = scheduler.now();
+        for (const [shardId, c] of shards) {
+          if (c.maxEventTime === Number.NEGATIVE_INFINITY || now - c.lastArrival < idleTimeoutMs) continue;
+          announce(shardId, c, c.maxEventTime + (now - c.lastArrival) - allowedLatenessMs, true);
+        }
+        this.schedule(undefined, idleCheckMs);
+      }, idleCheckMs);
+
+      const sub = source.subscribe({
+        next(item) {
+          switch (item.kind) {
+            case "events":
+              onBatch(item);
+              return;
+            case "shard-started":
+              shards.set(item.shardId, newClock(scheduler.now(), item.resumed));
+              subscriber.next(item);
+              return;
+            case "shard-ended":
+              shards.delete(item.shardId);
+              subscriber.next(item);
+              return;
+            default:
+              subscriber.next(item);
+          }
+        },
+        error: (e) => subscriber.error(e),
+        complete: () => subscriber.complete(),
+      });
+      return () => {
+        idleCheck.unsubscribe();
+        sub.unsubscribe();
+      };
+    });
+}

@@ -1,0 +1,56 @@
+// Alert de-duplication per (route, alert type) with a cooldown in event time: a candidate becomes an
+// alert only when no candidate of the same subject and type came in the cooldown before it. One surge,
+// however many windows it spans, gives one alert; a new alert needs a quiet spell first. Judged on
+// candidates (not on sent alerts), so the decision depends only on the last cooldown of windows, which a
+// replay from the safe point rebuilds; after a resume, candidates whose look-back reaches before the
+// fence were decided before the checkpoint and are not re-emitted.
+import { Observable, type OperatorFunction } from "rxjs";
+import type { DemandOptions } from "../demand/demand-options";
+import type { DemandItem } from "../demand/stream-items";
+
+export function alertCooldown(
+  options: Pick<DemandOptions, "windowMs"> & { readonly surge: Pick<DemandOptions["surge"], "cooldownMs"> },
+): OperatorFunction<DemandItem, DemandItem> {
+  const { windowMs } = options;
+  const { cooldownMs } = options.surge;
+  return (source) =>
+    new Observable<DemandItem>((subscriber) => {
+      // Per shard, so a shard that restarts forgets exactly what a fresh replay would not know.
+      const lastCandidate = new Map<string, Map<string, number>>();
+      const fences = new Map<string, number>();
+      const sub = source.subscribe({
+        next(item) {
+          switch (item.kind) {
+            case "alert-candidate": {
+              const a = item.alert;
+              const key = `${a.route}#${a.alertType}`;
+              let byKey = lastCandidate.get(a.shardId);
+              if (byKey === undefined) {
+                byKey = new Map();
+                lastCandidate.set(a.shardId, byKey);
+              }
+              const last = byKey.get(key);
+              byKey.set(key, a.windowEnd);
+              const quiet = last === undefined || a.windowEnd - last > cooldownMs;
+              const fence = fences.get(a.shardId) ?? Number.NEGATIVE_INFINITY;
+              if (quiet && a.windowEnd - windowMs - cooldownMs >= fence)
+                subscriber.next({ kind: "alert", alert: a });
+              return;
+            }
+            case "resume-fence":
+              fences.set(item.shardId, item.fenceMs);
+              break;
+            case "shard-started":
+            case "shard-ended":
+              fences.delete(item.shardId);
+              lastCandidate.delete(item.shardId);
+              break;
+          }
+          subscriber.next(item);
+        },
+        error: (e) => subscriber.error(e),
+        complete: () => subscriber.complete(),
+      });
+      return () => sub.unsubscribe();
+    });
+}
