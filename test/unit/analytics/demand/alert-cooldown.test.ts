@@ -1,4 +1,3 @@
-import { expect } from "chai";
 import type { DemandAlert, DemandItem } from "../../../../analytics/demand/stream-items";
 import { alertCooldown } from "../../../../analytics/rules/alert-cooldown";
 import { marbleScheduler, SMALL } from "./demand-factories";

@@ -1,4 +1,3 @@
-import { expect } from "chai";
 import { filter } from "rxjs";
 import { slidingDemand } from "../../../../analytics/demand/sliding-demand";
 import type { DemandItem } from "../../../../analytics/demand/stream-items";

@@ -1,4 +1,3 @@
-import { expect } from "chai";
 import { filter } from "rxjs";
 import type { DemandItem } from "../../../../analytics/demand/stream-items";
 import { tumblingPanes } from "../../../../analytics/demand/tumbling-panes";
