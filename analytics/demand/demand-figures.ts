@@ -59,8 +59,13 @@ export function addFigures(acc: FigureAccumulator, f: DemandFigures): void {
 }
 
 export function figuresOf(acc: FigureAccumulator, currency: CurrencyTable): DemandFigures {
-  const revenueMinor: Record<string, number> = {};
-  for (const c of Object.keys(acc.revenueMinor).sort()) revenueMinor[c] = acc.revenueMinor[c] as number;
+  const codes = Object.keys(acc.revenueMinor);
+  let revenueMinor: Record<string, number> = acc.revenueMinor;
+  if (codes.length > 1) {
+    // Key order is part of the output (it is serialised): make it independent of arrival order.
+    revenueMinor = {};
+    for (const c of codes.sort()) revenueMinor[c] = acc.revenueMinor[c] as number;
+  }
   return {
     searches: acc.searches,
     bookings: acc.bookings,

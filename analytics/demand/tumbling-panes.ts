@@ -3,18 +3,35 @@
 // resume, panes that start before the resume fence are incomplete and were emitted before the checkpoint:
 // they are built (their events must not open new panes) but not emitted.
 import { Observable, type OperatorFunction } from "rxjs";
-import { addEvent, emptyAccumulator, type FigureAccumulator, figuresOf } from "./demand-figures";
+import { addEvent, type FigureAccumulator, figuresOf } from "./demand-figures";
 import { type DemandOptions, paneStartOf } from "./demand-options";
 import type { DemandItem, EventBatch, PositionedEvent } from "./stream-items";
 
 interface PaneAccumulator extends FigureAccumulator {
+  readonly route: string;
   readonly origin: string;
   readonly destination: string;
 }
 
+const newPaneAccumulator = (origin: string, destination: string): PaneAccumulator => ({
+  searches: 0,
+  bookings: 0,
+  seatsBooked: 0,
+  cancellations: 0,
+  seatsCancelled: 0,
+  revenueMinor: {},
+  events: 0,
+  route: `${origin}-${destination}`,
+  origin,
+  destination,
+});
+
+/** origin → destination → accumulator: two lookups on the event's own strings, no route string built. */
+type PaneRoutes = Map<string, Map<string, PaneAccumulator>>;
+
 interface ShardPanes {
-  /** paneStart → route → accumulator. Few panes are open at once (lateness / pane + 1). */
-  readonly open: Map<number, Map<string, PaneAccumulator>>;
+  /** paneStart → routes. Few panes are open at once (lateness / pane + 1). */
+  readonly open: Map<number, PaneRoutes>;
   fenceMs: number;
 }
 
@@ -37,23 +54,27 @@ export function tumblingPanes(
       const onBatch = (batch: EventBatch) => {
         const s = shardOf(batch.shardId);
         let lastStart = Number.NaN;
-        let byRoute: Map<string, PaneAccumulator> | undefined;
+        let routes: PaneRoutes | undefined;
         for (const pe of batch.events as PositionedEvent[]) {
           const e = pe.event;
           const start = paneStartOf(pe.eventTimeMs, paneMs);
           if (start !== lastStart) {
-            byRoute = s.open.get(start);
-            if (byRoute === undefined) {
-              byRoute = new Map();
-              s.open.set(start, byRoute);
+            routes = s.open.get(start);
+            if (routes === undefined) {
+              routes = new Map();
+              s.open.set(start, routes);
             }
             lastStart = start;
           }
-          const route = `${e.origin}-${e.destination}`;
-          let acc = (byRoute as Map<string, PaneAccumulator>).get(route);
+          let byDestination = (routes as PaneRoutes).get(e.origin);
+          if (byDestination === undefined) {
+            byDestination = new Map();
+            (routes as PaneRoutes).set(e.origin, byDestination);
+          }
+          let acc = byDestination.get(e.destination);
           if (acc === undefined) {
-            acc = { ...emptyAccumulator(), origin: e.origin, destination: e.destination };
-            (byRoute as Map<string, PaneAccumulator>).set(route, acc);
+            acc = newPaneAccumulator(e.origin, e.destination);
+            byDestination.set(e.destination, acc);
           }
           addEvent(acc, e);
         }
@@ -62,15 +83,18 @@ export function tumblingPanes(
       const close = (shardId: string, s: ShardPanes, upTo: number) => {
         const due = [...s.open.keys()].filter((start) => start + paneMs <= upTo).sort((a, b) => a - b);
         for (const start of due) {
-          const byRoute = s.open.get(start) as Map<string, PaneAccumulator>;
+          const routes = s.open.get(start) as PaneRoutes;
           s.open.delete(start);
           if (start < s.fenceMs) continue;
-          for (const route of [...byRoute.keys()].sort()) {
-            const acc = byRoute.get(route) as PaneAccumulator;
+          const accs: PaneAccumulator[] = [];
+          for (const byDestination of routes.values())
+            for (const acc of byDestination.values()) accs.push(acc);
+          accs.sort((a, b) => (a.route < b.route ? -1 : a.route > b.route ? 1 : 0));
+          for (const acc of accs) {
             subscriber.next({
               kind: "pane",
               pane: {
-                route,
+                route: acc.route,
                 origin: acc.origin,
                 destination: acc.destination,
                 shardId,

@@ -23,6 +23,8 @@ interface BoundaryRecord {
 
 interface ShardClock {
   maxEventTime: number;
+  /** Pane of maxEventTime: a new maximum in a later pane is a boundary record. */
+  maxPaneStart: number;
   /** Running watermark, per event: what late/on-time is judged against. */
   watermark: number;
   /** Last watermark announced downstream (panes close on announcements). */
@@ -37,6 +39,7 @@ interface ShardClock {
 
 const newClock = (now: number, resumed: boolean): ShardClock => ({
   maxEventTime: Number.NEGATIVE_INFINITY,
+  maxPaneStart: Number.NEGATIVE_INFINITY,
   watermark: Number.NEGATIVE_INFINITY,
   announced: Number.NEGATIVE_INFINITY,
   lastArrival: now,
@@ -122,15 +125,14 @@ export function withWatermarks(
           } else {
             onTime?.push(e);
             if (t > c.maxEventTime) {
-              if (
-                c.maxEventTime === Number.NEGATIVE_INFINITY ||
-                paneStart > paneStartOf(c.maxEventTime, paneMs)
-              )
+              if (paneStart > c.maxPaneStart) {
+                c.maxPaneStart = paneStart;
                 c.boundaries.push({
                   paneEnd: paneStart + paneMs,
                   position: e.position,
                   before: c.lastPosition,
                 });
+              }
               c.maxEventTime = t;
               // Per-event watermark, so a batch splits exactly as the same events one by one would.
               if (t - allowedLatenessMs > c.watermark) c.watermark = t - allowedLatenessMs;

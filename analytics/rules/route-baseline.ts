@@ -11,8 +11,8 @@ export interface BaselinePoint {
 }
 
 export interface BaselineState {
-  /** Newest last; a bounded history (see HISTORY_POINTS). */
-  readonly points: readonly BaselinePoint[];
+  /** Newest last; a bounded history (see HISTORY_POINTS). Appended in place: this is the hot path. */
+  readonly points: BaselinePoint[];
 }
 
 /** The port. Synchronous: the pipeline is pure; an adapter loads and persists state around it. */
@@ -61,20 +61,26 @@ export function baselineBefore(
   return found;
 }
 
-/** Applies one window's demand; a window already applied (a replay) leaves the state unchanged. */
+/**
+ * Applies one window's demand, in place (a new state for the first window); a window already applied (a
+ * replay) leaves the state unchanged. Returns the state to store.
+ */
 export function applyWindow(
   state: BaselineState | undefined,
   windowEnd: number,
   demand: number,
   alpha: number,
 ): BaselineState {
-  const points = state?.points ?? [];
+  if (state === undefined) return { points: [{ windowEnd, value: demand, samples: 1 }] };
+  const points = state.points;
   const newest = points[points.length - 1];
-  if (newest !== undefined && newest.windowEnd >= windowEnd) return state as BaselineState;
-  const next: BaselinePoint =
+  if (newest !== undefined && newest.windowEnd >= windowEnd) return state;
+  points.push(
     newest === undefined
       ? { windowEnd, value: demand, samples: 1 }
-      : { windowEnd, value: newest.value + alpha * (demand - newest.value), samples: newest.samples + 1 };
-  const kept = points.length >= HISTORY_POINTS ? points.slice(points.length - HISTORY_POINTS + 1) : points;
-  return { points: [...kept, next] };
+      : { windowEnd, value: newest.value + alpha * (demand - newest.value), samples: newest.samples + 1 },
+  );
+  // Trim in bulk, not per window: amortised O(1).
+  if (points.length > 2 * HISTORY_POINTS) points.splice(0, points.length - HISTORY_POINTS);
+  return state;
 }

@@ -74,7 +74,7 @@ export function surgeRule(
           const state = baselines.get(key);
           const alert = evaluateSurge(w, baselineBefore(state, w.end), rule);
           const next = applyWindow(state, w.end, w.seatsBooked, rule.baselineAlpha);
-          if (next !== state) baselines.set(key, next);
+          baselines.set(key, next);
           if (alert !== undefined) subscriber.next({ kind: "alert-candidate", alert });
         },
         error: (e) => subscriber.error(e),
