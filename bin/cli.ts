@@ -91,6 +91,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       tty: process.stderr.isTTY === true,
       cwd: process.cwd(),
       signal: controller.signal,
+      env: process.env,
     });
   } catch (e) {
     if (e instanceof UsageError) {

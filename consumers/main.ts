@@ -2,6 +2,9 @@
 // validated with every bad setting named; JSON logs; the KCL-style scheduler with the booking record
 // processor; a health endpoint; EMF metrics lines; SIGTERM → graceful lease hand-off.
 import { PublishCommand } from "@aws-sdk/client-sns";
+import { demandOptions } from "../analytics/demand/demand-options";
+import { AnalyticsConfigError } from "../analytics/demand/errors";
+import { flightRuleOptions } from "../analytics/rules/flight-rules";
 import { createAwsClients } from "./aws/clients";
 import { ConfigError } from "./config/errors";
 import { loadWorkerConfig } from "./config/worker-config";
@@ -15,11 +18,27 @@ import { shutdownOnSignals } from "./kcl/signals";
 import { startHealthServer } from "./observability/health-server";
 import { createLogger } from "./observability/logger";
 import { BookingRecordProcessor, type ProcessorCounters } from "./processor/booking-record-processor";
+import { AlertSink } from "./sinks/alerts/alert-sink";
+import { DynamoDbAlertStateStore } from "./sinks/alerts/alert-state-store";
+import { SnsAlertPublisher } from "./sinks/alerts/sns-alert-publisher";
+import { DynamoDbBaselineStore } from "./sinks/baselines/dynamodb-baseline-store";
 import { ManifestSink } from "./sinks/manifests/manifest-sink";
 import { DynamoDbManifestStore } from "./sinks/manifests/manifest-store";
 import { DynamoDbRejectedSink } from "./sinks/rejected/dynamodb-rejected-sink";
 import { SdkDataApi } from "./warehouse/data-api";
 import { WarehouseLoader } from "./warehouse/loader";
+
+/** Which environment variable an analytics option comes from, for start-up errors. */
+const ANALYTICS_SETTING_ENV: Record<string, string> = {
+  paneMs: "FLIGHTPULSE_PANE_SECONDS",
+  hopMs: "FLIGHTPULSE_PANE_SECONDS",
+  windowMs: "FLIGHTPULSE_WINDOW_MINUTES",
+  allowedLatenessMs: "FLIGHTPULSE_ALLOWED_LATENESS_SECONDS",
+  "surge.floorSeats": "FLIGHTPULSE_SURGE_FLOOR_SEATS",
+  "surge.baselineFactor": "FLIGHTPULSE_SURGE_FACTOR",
+  "surge.cooldownMs": "FLIGHTPULSE_ALERT_COOLDOWN_MINUTES",
+  loadFactorThreshold: "FLIGHTPULSE_LOAD_FACTOR_THRESHOLD",
+};
 
 export async function runWorker(
   env: Readonly<Record<string, string | undefined>> = process.env,
@@ -35,6 +54,30 @@ export async function runWorker(
     throw e;
   }
   const s = cfg.settings;
+  let analytics: { demand: ReturnType<typeof demandOptions>; flights: ReturnType<typeof flightRuleOptions> };
+  try {
+    analytics = {
+      demand: demandOptions({
+        paneMs: s.paneSeconds * 1000,
+        hopMs: s.paneSeconds * 1000,
+        windowMs: s.windowMinutes * 60_000,
+        allowedLatenessMs: s.allowedLatenessSeconds * 1000,
+        surge: {
+          floorSeats: s.surgeFloorSeats,
+          baselineFactor: s.surgeFactor,
+          cooldownMs: s.alertCooldownMinutes * 60_000,
+        },
+      }),
+      flights: flightRuleOptions({ loadFactorThreshold: s.loadFactorThreshold }),
+    };
+  } catch (e) {
+    if (e instanceof AnalyticsConfigError) {
+      const env = ANALYTICS_SETTING_ENV[e.setting] ?? e.setting;
+      process.stderr.write(`flightpulse worker: ${env}: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
   const log = createLogger({ level: s.logLevel, fields: { workerId: cfg.workerId, stack: s.stack } });
   const aws = createAwsClients(cfg.aws);
   const counters: ProcessorCounters = { events: 0, rejected: 0, sinkErrors: 0 };
@@ -52,6 +95,12 @@ export async function runWorker(
           }),
         })
       : undefined;
+  const alerts = new AlertSink({
+    state: new DynamoDbAlertStateStore(aws.dynamodb, cfg.names.alertStateTable),
+    publisher: new SnsAlertPublisher(aws.sns, s.demandTopicArn, s.dashboardUrl),
+    cooldownMs: analytics.demand.surge.cooldownMs,
+  });
+  const baselines = new DynamoDbBaselineStore(aws.dynamodb, cfg.names.baselineTable);
   const operationsAlert = async (subject: string, message: string) => {
     await aws.sns.send(
       new PublishCommand({ TopicArn: s.operationsTopicArn, Subject: subject.slice(0, 99), Message: message }),
@@ -63,6 +112,8 @@ export async function runWorker(
     failoverTimeMillis: s.failoverMillis,
     maxRecords: s.maxRecords,
     initialPosition: s.initialPosition,
+    // Idle shards still advance their watermarks: empty reads reach the processor to flush and checkpoint.
+    callProcessRecordsEvenForEmptyRecordList: true,
     ...(s.initialTimestamp !== undefined ? { initialTimestamp: s.initialTimestamp } : {}),
   });
   const scheduler = new Scheduler({
@@ -84,6 +135,9 @@ export async function runWorker(
         manifests,
         rejected,
         ...(warehouse !== undefined ? { warehouse } : {}),
+        demand: { options: analytics.demand, baselines },
+        flightRules: analytics.flights,
+        alerts,
         log,
         operationsAlert,
         counters,

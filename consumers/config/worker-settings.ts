@@ -1,7 +1,7 @@
 // Every setting the worker process reads, with its environment variable, default and meaning. Parsed once
 // in consumers/main.ts; nothing else reads process.env. The Pulumi stack sets the `deployed` ones on the
 // ECS task (a test asserts the two lists match) and the README's reference table is generated from here.
-import { arn, boolean, integer, oneOf, type Setting, type SettingsOf, text, url } from "./settings";
+import { arn, boolean, decimal, integer, oneOf, type Setting, type SettingsOf, text, url } from "./settings";
 
 const name = text(/^[A-Za-z0-9._-]{3,255}$/, "a stream or table name (3-255 of A-Z a-z 0-9 . _ -)");
 const optional = <T>(s: Setting<T>): Setting<T | undefined> => ({ ...s, default: undefined });
@@ -205,6 +205,55 @@ export const WORKER_SETTINGS = {
     default: 10_000,
     deployed: false,
     parse: integer(1, 10_000),
+  },
+  paneSeconds: {
+    env: "FLIGHTPULSE_PANE_SECONDS",
+    description: "Tumbling pane length; sliding windows move by one pane",
+    default: 60,
+    deployed: false,
+    parse: integer(1, 3600),
+  },
+  windowMinutes: {
+    env: "FLIGHTPULSE_WINDOW_MINUTES",
+    description: "Sliding demand window length (a whole number of panes)",
+    default: 15,
+    deployed: false,
+    parse: integer(1, 24 * 60),
+  },
+  allowedLatenessSeconds: {
+    env: "FLIGHTPULSE_ALLOWED_LATENESS_SECONDS",
+    description: "Allowed lateness: the watermark is the newest event time minus this",
+    default: 30,
+    deployed: false,
+    parse: integer(0, 3600),
+  },
+  surgeFloorSeats: {
+    env: "FLIGHTPULSE_SURGE_FLOOR_SEATS",
+    description: "Seats booked in a 15-minute window at or above which a route may be surging",
+    default: 40,
+    deployed: false,
+    parse: integer(1, 1_000_000),
+  },
+  surgeFactor: {
+    env: "FLIGHTPULSE_SURGE_FACTOR",
+    description: "… and at or above this multiple of the route's baseline for the hour of week",
+    default: 3,
+    deployed: false,
+    parse: decimal(1, 100),
+  },
+  alertCooldownMinutes: {
+    env: "FLIGHTPULSE_ALERT_COOLDOWN_MINUTES",
+    description: "Quiet spell a route needs before a new surge alert (one surge, one alert)",
+    default: 30,
+    deployed: false,
+    parse: integer(1, 24 * 60),
+  },
+  loadFactorThreshold: {
+    env: "FLIGHTPULSE_LOAD_FACTOR_THRESHOLD",
+    description: "Load factor at or above which a flight departing in 7 days or more alerts",
+    default: 0.9,
+    deployed: false,
+    parse: decimal(0.1, 2),
   },
 } as const satisfies Record<string, Setting<unknown>>;
 

@@ -24,6 +24,11 @@ export interface KclConfig {
   readonly maxPendingBatches: number;
   readonly initialPosition: InitialPosition;
   readonly initialTimestamp?: Date;
+  /**
+   * KCL callProcessRecordsEvenForEmptyRecordList (default false): also call processRecords for empty
+   * reads, so a processor with time-driven state (idle watermarks) can flush and checkpoint.
+   */
+  readonly callProcessRecordsEvenForEmptyRecordList: boolean;
 }
 
 export const KCL_DEFAULTS = {
@@ -34,6 +39,7 @@ export const KCL_DEFAULTS = {
   idleTimeBetweenReadsMillis: 1000,
   shardSyncIntervalMillis: 60_000,
   maxPendingBatches: 3,
+  callProcessRecordsEvenForEmptyRecordList: false,
   initialPosition: "TRIM_HORIZON" as InitialPosition,
 } as const;
 

@@ -25,7 +25,8 @@ export interface ShardConsumerDeps {
   readonly refresher: LeaseRefresher;
   readonly processor: RecordProcessor;
   readonly fetcher: (start: ExtendedSequenceNumber) => RecordsFetcher;
-  readonly config: Pick<KclConfig, "maxPendingBatches" | "idleTimeBetweenReadsMillis">;
+  readonly config: Pick<KclConfig, "maxPendingBatches" | "idleTimeBetweenReadsMillis"> &
+    Partial<Pick<KclConfig, "callProcessRecordsEvenForEmptyRecordList">>;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly onBatch?: (shardId: string, result: FetchResult, processingMs: number) => void;
   readonly onError?: (shardId: string, error: unknown) => void;
@@ -145,7 +146,7 @@ export class ShardConsumer {
         });
         continue;
       }
-      if (batch.records.length > 0) {
+      if (batch.records.length > 0 || this.d.config.callProcessRecordsEvenForEmptyRecordList === true) {
         const t0 = Date.now();
         const last = batch.records[batch.records.length - 1];
         await this.d.processor.processRecords({

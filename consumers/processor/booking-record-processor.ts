@@ -1,22 +1,36 @@
-// The worker's record processor: decode → sinks. Valid events update seat manifests (one conditional
-// write per flight per batch) and become warehouse facts; invalid ones go to the rejected-events sink with
-// their reason. Retryable sink failures are retried with backoff and jitter; a non-retryable one stops the
-// shard without checkpointing past it and raises an operations alert. Checkpoints cover only what every
-// sink has made durable: the warehouse is flushed first. (Windowed demand and surge alerts join here
-// with the analytics issue.)
+// The worker's record processor: decode → analytics → sinks. Valid events update seat manifests (one
+// conditional write per flight per batch), feed the per-shard demand pipeline (panes, windows, surge
+// alerts) and become warehouse facts; changed manifests are judged by the flight rules; invalid records go
+// to the rejected-events sink with their reason. Alerts go through the SNS sink (de-duplicated across
+// failover). Retryable sink failures are retried with backoff and jitter; a non-retryable one stops the
+// shard without checkpointing past it and raises an operations alert. A checkpoint covers only what every
+// sink has made durable (warehouse and baselines flushed first) and never passes the analytics' safe point.
+import type { DemandOutput, PositionedEvent } from "../../analytics/demand/stream-items";
 import { decodeRecord, type FlightEvent, flightKey, routeOf } from "../../analytics/events";
+import { evaluateFlight, type FlightRuleOptions } from "../../analytics/rules/flight-rules";
+import type { ExtendedSequenceNumber } from "../kcl/lease";
 import type { RecordProcessor } from "../kcl/record-processor";
 import type { UserRecord } from "../kcl/retrieval/kpl-aggregation";
 import type { Logger } from "../observability/logger";
+import type { AlertNotice } from "../sinks/alerts/alert-notice";
+import type { AlertSink } from "../sinks/alerts/alert-sink";
 import type { ManifestInput, ManifestSink } from "../sinks/manifests/manifest-sink";
 import type { RejectedEventsSink, RejectedRecord } from "../sinks/rejected/rejected-record";
 import type { Row } from "../warehouse/data-api";
 import type { WarehouseLoader } from "../warehouse/loader";
+import { alertRow, demandNotice, flightNotice, flightSnapshot, paneRow, windowRow } from "./demand-rows";
+import { DemandStage, type DemandStageOptions } from "./demand-stage";
 
 export interface ProcessorDeps {
   readonly manifests: ManifestSink;
   readonly rejected: RejectedEventsSink;
   readonly warehouse?: WarehouseLoader;
+  /** Windowed demand and surge detection; without it the processor checkpoints after each flush. */
+  readonly demand?: DemandStageOptions;
+  /** Flight rules judged on changed manifests (load factor far from departure, oversold). */
+  readonly flightRules?: FlightRuleOptions;
+  /** Where demand and flight alerts go (SNS, de-duplicated across failover). */
+  readonly alerts?: AlertSink;
   readonly log: Logger;
   /** Checkpoint at most this often (default 10 s); replays from an older checkpoint are harmless. */
   readonly checkpointIntervalMs?: number;
@@ -31,7 +45,13 @@ export interface ProcessorCounters {
   events: number;
   rejected: number;
   sinkErrors: number;
+  late?: number;
+  panes?: number;
+  alertsSent?: number;
+  alertsSuppressed?: number;
 }
+
+const RESUMED_FROM = (p: ExtendedSequenceNumber) => /^[0-9]+$/.test(p.sequenceNumber);
 
 const isRetryable = (e: unknown) => (e as { retryable?: unknown }).retryable !== false;
 
@@ -106,6 +126,7 @@ export class BookingRecordProcessor implements RecordProcessor {
   private lastCheckpointAt = 0;
   private log: Logger;
   private readonly now: () => number;
+  private demand: DemandStage | undefined;
 
   constructor(private readonly d: ProcessorDeps) {
     this.log = d.log;
@@ -133,17 +154,20 @@ export class BookingRecordProcessor implements RecordProcessor {
     }
   }
 
-  async initialize(input: { shardId: string }): Promise<void> {
+  async initialize(input: { shardId: string; startingPosition: ExtendedSequenceNumber }): Promise<void> {
     this.shardId = input.shardId;
     this.log = this.d.log.child({ shardId: input.shardId });
     this.lastCheckpointAt = this.now();
+    if (this.d.demand !== undefined)
+      this.demand = new DemandStage(input.shardId, RESUMED_FROM(input.startingPosition), this.d.demand);
   }
 
   async processRecords(input: {
     records: readonly UserRecord[];
-    checkpointer: { checkpoint(): Promise<boolean> };
+    checkpointer: { checkpoint(position?: ExtendedSequenceNumber): Promise<boolean> };
   }): Promise<void> {
     const manifestInputs: ManifestInput[] = [];
+    const positioned: PositionedEvent[] = [];
     const rejects: RejectedRecord[] = [];
     const facts = new Map<string, Row[]>();
     for (const r of input.records) {
@@ -164,15 +188,30 @@ export class BookingRecordProcessor implements RecordProcessor {
         sequenceNumber: r.sequenceNumber,
         subSequenceNumber: r.subSequenceNumber,
       });
+      positioned.push({
+        position: { sequenceNumber: r.sequenceNumber, subSequenceNumber: r.subSequenceNumber },
+        eventTimeMs: decoded.eventTimeMs,
+        event: decoded.event,
+      });
       for (const [table, row] of factRows(decoded.event, this.shardId, r.sequenceNumber))
         facts.set(table, [...(facts.get(table) ?? []), row]);
     }
-    await Promise.all([
+    const [changes] = await Promise.all([
       this.retry("manifest update", () => this.d.manifests.apply(manifestInputs)),
       rejects.length > 0
         ? this.retry("rejected-events write", () => this.d.rejected.put(rejects))
         : undefined,
     ]);
+    const notices: AlertNotice[] = [];
+    if (this.d.flightRules !== undefined)
+      for (const change of changes)
+        for (const a of evaluateFlight(flightSnapshot(change), this.d.flightRules))
+          notices.push(flightNotice(a));
+    if (this.demand !== undefined) {
+      await this.retry("baseline read", () => (this.demand as DemandStage).push(positioned));
+      this.collect(this.demand.take(), facts, notices);
+    }
+    await this.sendAlerts(notices, facts);
     if (this.d.warehouse !== undefined)
       for (const [table, rows] of facts) await this.d.warehouse.add(table, rows);
     if (this.d.counters !== undefined) {
@@ -185,25 +224,94 @@ export class BookingRecordProcessor implements RecordProcessor {
       await this.checkpoint(input.checkpointer);
   }
 
-  private async checkpoint(checkpointer: { checkpoint(): Promise<boolean> }): Promise<void> {
+  /** Sorts the pipeline's outputs into warehouse rows and alert notices. */
+  private collect(outputs: readonly DemandOutput[], facts: Map<string, Row[]>, notices: AlertNotice[]): void {
+    const add = (table: string, row: Row) => {
+      let rows = facts.get(table);
+      if (rows === undefined) {
+        rows = [];
+        facts.set(table, rows);
+      }
+      rows.push(row);
+    };
+    const c = this.d.counters;
+    for (const o of outputs) {
+      if (o.kind === "pane") {
+        add("route_panes", paneRow(o));
+        if (c !== undefined) c.panes = (c.panes ?? 0) + 1;
+      } else if (o.kind === "window") add("route_windows", windowRow(o));
+      else if (o.kind === "alert") notices.push(demandNotice(o.alert));
+      else if (o.kind === "late" && c !== undefined) c.late = (c.late ?? 0) + 1;
+    }
+  }
+
+  private async sendAlerts(notices: readonly AlertNotice[], facts: Map<string, Row[]>): Promise<void> {
+    if (notices.length === 0) return;
+    const sink = this.d.alerts;
+    if (sink !== undefined) {
+      const result = await this.retry("alert publish", () => sink.send(notices));
+      const c = this.d.counters;
+      if (c !== undefined) {
+        c.alertsSent = (c.alertsSent ?? 0) + result.sent.length;
+        c.alertsSuppressed = (c.alertsSuppressed ?? 0) + result.suppressed.length;
+      }
+      for (const id of result.sent) this.log.info("alert sent", { alertId: id });
+    }
+    facts.set("alerts", [...(facts.get("alerts") ?? []), ...notices.map(alertRow)]);
+  }
+
+  private async checkpoint(
+    checkpointer: { checkpoint(position?: ExtendedSequenceNumber): Promise<boolean> },
+    end = false,
+  ): Promise<void> {
     if (this.d.warehouse !== undefined) await this.retry("warehouse flush", () => this.d.warehouse!.flush());
-    const ok = await checkpointer.checkpoint();
+    const baselines = this.d.demand?.baselines;
+    if (baselines?.flush !== undefined) await this.retry("baseline write", () => baselines.flush!());
+    let ok: boolean;
+    if (end || this.demand === undefined) ok = await checkpointer.checkpoint();
+    else {
+      // Never past what the analytics can rebuild: a restart replays from here.
+      const safe = this.demand.safePoint?.checkpointAt;
+      if (safe === undefined) return;
+      ok = await checkpointer.checkpoint({
+        sequenceNumber: safe.sequenceNumber,
+        subSequenceNumber: safe.subSequenceNumber ?? 0,
+      });
+    }
     this.lastCheckpointAt = this.now();
     if (!ok) this.log.warn("checkpoint refused: the lease moved to another worker");
   }
 
+  /** Sends what the pipeline emitted on its own (shard end) through the sinks. */
+  private async drain(): Promise<void> {
+    if (this.demand === undefined) return;
+    const facts = new Map<string, Row[]>();
+    const notices: AlertNotice[] = [];
+    this.collect(this.demand.take(), facts, notices);
+    await this.sendAlerts(notices, facts);
+    if (this.d.warehouse !== undefined)
+      for (const [table, rows] of facts) await this.d.warehouse.add(table, rows);
+  }
+
   async leaseLost(): Promise<void> {
+    this.demand?.end("lease-lost");
     this.d.manifests.invalidate();
     this.log.info("lease lost");
   }
 
   async shardEnded(input: { checkpointer: { checkpoint(): Promise<boolean> } }): Promise<void> {
-    await this.checkpoint(input.checkpointer);
+    this.demand?.end("shard-end");
+    await this.drain();
+    await this.checkpoint(input.checkpointer, true);
     this.log.info("shard ended");
   }
 
-  async shutdownRequested(input: { checkpointer: { checkpoint(): Promise<boolean> } }): Promise<void> {
+  async shutdownRequested(input: {
+    checkpointer: { checkpoint(position?: ExtendedSequenceNumber): Promise<boolean> };
+  }): Promise<void> {
+    await this.drain();
     await this.checkpoint(input.checkpointer);
+    this.demand?.end("shutdown");
     this.log.info("shut down, checkpointed");
   }
 }

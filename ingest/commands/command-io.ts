@@ -12,6 +12,8 @@ export interface CommandIo {
   readonly tty: boolean;
   readonly cwd: string;
   readonly signal: AbortSignal;
+  /** The process environment (settings passed on to child processes); none when unset. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** A usage error: the CLI prints it with the command's help and exits 2. */

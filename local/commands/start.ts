@@ -2,7 +2,6 @@
 // simulator and the live dashboard, with a status line, until Ctrl-C or --duration. Every child process
 // is stopped on SIGINT/SIGTERM; the emulators' watchdogs stop them even if this process is killed.
 
-import * as path from "node:path";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { clientOptions, createAwsClients, localAwsConfig } from "../../consumers/aws/clients";
 import {
@@ -26,9 +25,8 @@ import {
   workersCollector,
 } from "../dashboard/collectors";
 import { startDashboard } from "../dashboard/server";
-import { type RunningService, startChildService } from "../emulators/child-service";
-import { freePort } from "../emulators/ports";
-import { LOCAL_WAREHOUSE, type LocalStack, startLocalStack } from "../stack/local-stack";
+import { startLocalStack } from "../stack/local-stack";
+import { startLocalWorkers } from "../stack/local-workers";
 
 export const START_HELP = `Usage: flightpulse start [options]        (npm start -- [options])
 
@@ -140,7 +138,11 @@ export async function start(io: CommandIo): Promise<number> {
     });
     cleanups.push(() => ingest.close());
     const workerCount = values.workers === undefined ? 2 : parseNumber("--workers", values.workers, 0, 16);
-    const workers = await startWorkers(stack, workerCount, io.cwd);
+    const workers = await startLocalWorkers(stack, {
+      count: workerCount,
+      cwd: io.cwd,
+      env: demoWorkerSettings(rate, io.env ?? {}),
+    });
     cleanups.push(async () => {
       await Promise.all(workers.map((w) => w.stop()));
     });
@@ -223,46 +225,34 @@ export async function start(io: CommandIo): Promise<number> {
   }
 }
 
-const BIN = path.join(__dirname, "..", "..", "bin", "flightpulse.js");
+/** Worker settings `npm start` passes on from its own environment (analytics tuning, logging). */
+const FORWARDED_SETTINGS = [
+  "FLIGHTPULSE_SURGE_FLOOR_SEATS",
+  "FLIGHTPULSE_SURGE_FACTOR",
+  "FLIGHTPULSE_ALERT_COOLDOWN_MINUTES",
+  "FLIGHTPULSE_LOAD_FACTOR_THRESHOLD",
+  "FLIGHTPULSE_PANE_SECONDS",
+  "FLIGHTPULSE_WINDOW_MINUTES",
+  "FLIGHTPULSE_ALLOWED_LATENESS_SECONDS",
+  "FLIGHTPULSE_LOG_LEVEL",
+  "FLIGHTPULSE_FAILOVER_MS",
+] as const;
 
-/** Worker processes against the local stack, each behind the watchdog, ready once /health answers. */
-async function startWorkers(stack: LocalStack, count: number, cwd: string): Promise<RunningService[]> {
-  const started: RunningService[] = [];
-  try {
-    for (let i = 1; i <= count; i++) {
-      const name = `worker-${i}`;
-      const port = await freePort();
-      const health = `http://127.0.0.1:${port}`;
-      const e = stack.state.endpoints;
-      started.push(
-        await startChildService({
-          name,
-          endpoint: health,
-          command: process.execPath,
-          args: [BIN, "worker"],
-          cwd,
-          env: {
-            FLIGHTPULSE_STACK: "local",
-            AWS_REGION: "us-east-1",
-            FLIGHTPULSE_WORKER_ID: name,
-            FLIGHTPULSE_HEALTH_PORT: String(port),
-            FLIGHTPULSE_KINESIS_ENDPOINT: e.kinesis ?? "",
-            FLIGHTPULSE_DYNAMODB_ENDPOINT: e.dynamodb ?? "",
-            FLIGHTPULSE_SNS_ENDPOINT: e.sns ?? "",
-            FLIGHTPULSE_REDSHIFT_DATA_ENDPOINT: e.redshiftData ?? "",
-            FLIGHTPULSE_REDSHIFT_WORKGROUP: LOCAL_WAREHOUSE,
-            FLIGHTPULSE_DEMAND_TOPIC_ARN: stack.state.topics.demand,
-            FLIGHTPULSE_OPERATIONS_TOPIC_ARN: stack.state.topics.operations,
-            FLIGHTPULSE_WATCHDOG_LOG: path.join(cwd, ".flightpulse", `${name}.log`),
-          },
-          ready: async () => (await fetch(`${health}/health`, { signal: AbortSignal.timeout(500) })).ok,
-          startTimeoutMs: 60_000,
-        }),
-      );
-    }
-    return started;
-  } catch (e) {
-    await Promise.all(started.map((w) => w.stop()));
-    throw e;
+/**
+ * The demo's surge floor follows the simulated rate: about ten seats per window-minute per event/s sits
+ * above every normal route of the simulated network (the busiest books ~430 seats in 15 minutes at
+ * 50 events/s) and well below a ten-fold surge. Set FLIGHTPULSE_SURGE_FLOOR_SEATS to choose another.
+ */
+export function demoWorkerSettings(
+  rate: number,
+  env: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of FORWARDED_SETTINGS) {
+    const v = env[k];
+    if (v !== undefined && v !== "") out[k] = v;
   }
+  const windowMinutes = Number(out["FLIGHTPULSE_WINDOW_MINUTES"] ?? 15) || 15;
+  out["FLIGHTPULSE_SURGE_FLOOR_SEATS"] ??= String(Math.max(1, Math.round((rate * 10 * windowMinutes) / 15)));
+  return out;
 }

@@ -21,6 +21,8 @@ export interface AlertNotice {
   readonly figures: Readonly<Record<string, number>>;
   /** One-line human summary, e.g. "Bookings 3.4× baseline on LHR-JFK". */
   readonly summary: string;
+  /** This alert's cooldown, when not the sink's default (flight alerts hold for days). */
+  readonly cooldownMs?: number;
 }
 
 /** Alerts are de-duplicated per subject (a route or a flight) and type, within a cooldown. */

@@ -33,7 +33,12 @@ export class AlertSink {
     const suppressed: string[] = [];
     // In order: two alerts of one key in one call resolve as the earlier one claiming first.
     for (const a of alerts) {
-      const r = await this.options.state.claim(dedupeKeyOf(a), a.alertId, a.windowEnd, this.cooldownMs);
+      const r = await this.options.state.claim(
+        dedupeKeyOf(a),
+        a.alertId,
+        a.windowEnd,
+        a.cooldownMs ?? this.cooldownMs,
+      );
       if (r === "claimed") claimed.push(a);
       else suppressed.push(a.alertId);
     }

@@ -13,6 +13,8 @@ import { InMemoryRejectedSink } from "../../../consumers/sinks/rejected/dynamodb
 import type { DataApi } from "../../../consumers/warehouse/data-api";
 import { WarehouseLoader } from "../../../consumers/warehouse/loader";
 
+const TRIM_HORIZON = { sequenceNumber: "TRIM_HORIZON", subSequenceNumber: 0 };
+
 const rec = (data: Uint8Array | string, seq: number): UserRecord => ({
   data: typeof data === "string" ? Buffer.from(data) : data,
   partitionKey: "LHR-JFK",
@@ -67,7 +69,7 @@ describe("booking record processor", () => {
 
   it("updates manifests, rejects bad records with their reason, and stages warehouse facts", async () => {
     const s = setup();
-    await s.processor.initialize({ shardId: "shardId-000000000001" });
+    await s.processor.initialize({ shardId: "shardId-000000000001", startingPosition: TRIM_HORIZON });
     await s.processor.processRecords({
       records: [...events.map((e, i) => rec(encodeEvent(e), i)), rec('{"type":"nope"}', 9)],
       checkpointer: s.checkpointer,
@@ -85,7 +87,7 @@ describe("booking record processor", () => {
 
   it("flushes the warehouse before every checkpoint, and checkpoints at most once per interval", async () => {
     const s = setup();
-    await s.processor.initialize({ shardId: "s" });
+    await s.processor.initialize({ shardId: "s", startingPosition: TRIM_HORIZON });
     s.clock.advance(10_000);
     await s.processor.processRecords({
       records: events.map((e, i) => rec(encodeEvent(e), i)),
@@ -106,7 +108,7 @@ describe("booking record processor", () => {
   it("stops the shard without checkpointing on a non-retryable sink error, and alerts operations", async () => {
     const refused = Object.assign(new Error("ERROR: permission denied"), { retryable: false });
     const s = setup([refused]);
-    await s.processor.initialize({ shardId: "s" });
+    await s.processor.initialize({ shardId: "s", startingPosition: TRIM_HORIZON });
     s.clock.advance(10_000);
     const err = await s.processor
       .processRecords({ records: events.map((e, i) => rec(encodeEvent(e), i)), checkpointer: s.checkpointer })

@@ -1,0 +1,98 @@
+// One shard's demand analytics inside the record processor: feeds decoded batches into the RxJS pipeline,
+// collects what it emits (also between batches, when an idle shard's watermark moves on its timer), loads
+// the route baselines a batch can touch before feeding it, and remembers the shard's latest safe point.
+import { type SchedulerLike, Subject, type Subscription } from "rxjs";
+import type { DemandOptions } from "../../analytics/demand/demand-options";
+import { demandPipeline } from "../../analytics/demand/demand-pipeline";
+import type {
+  DemandInput,
+  DemandOutput,
+  PositionedEvent,
+  SafePoint,
+  ShardEnded,
+} from "../../analytics/demand/stream-items";
+import { type BaselineStore, baselineKey } from "../../analytics/rules/route-baseline";
+
+/** A baseline store the processor can prepare before a batch and make durable before a checkpoint. */
+export interface DurableBaselineStore extends BaselineStore {
+  load?(keys: Iterable<string>): Promise<void>;
+  flush?(): Promise<void>;
+}
+
+export interface DemandStageOptions {
+  readonly options: DemandOptions;
+  readonly baselines: DurableBaselineStore;
+  readonly scheduler?: SchedulerLike;
+}
+
+const HOUR = 3_600_000;
+/** A week of hours: beyond that, every hour of week is already in the range. */
+const MAX_HOURS = 168;
+
+export class DemandStage {
+  private readonly input = new Subject<DemandInput>();
+  private readonly subscription: Subscription;
+  private pending: DemandOutput[] = [];
+  private readonly routes = new Set<string>();
+  private watermark = Number.NEGATIVE_INFINITY;
+  private failure: unknown;
+  /** The newest safe point reported: where a checkpoint may go. */
+  safePoint: SafePoint | undefined;
+
+  constructor(
+    private readonly shardId: string,
+    resumed: boolean,
+    private readonly o: DemandStageOptions,
+  ) {
+    this.subscription = this.input.pipe(demandPipeline(o.options, o.baselines, o.scheduler)).subscribe({
+      next: (out) => {
+        if (out.kind === "safe-point") this.safePoint = out;
+        else if (out.kind === "watermark") this.watermark = out.watermarkMs;
+        this.pending.push(out);
+      },
+      error: (e) => {
+        this.failure = e;
+      },
+    });
+    this.input.next({ kind: "shard-started", shardId, resumed });
+  }
+
+  /** Feeds one batch (after loading the baselines its windows may read); outputs wait in take(). */
+  async push(events: readonly PositionedEvent[]): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
+    if (events.length === 0) return;
+    let minT = Number.POSITIVE_INFINITY;
+    let maxT = Number.NEGATIVE_INFINITY;
+    for (const e of events) {
+      this.routes.add(`${e.event.origin}-${e.event.destination}`);
+      if (e.eventTimeMs < minT) minT = e.eventTimeMs;
+      if (e.eventTimeMs > maxT) maxT = e.eventTimeMs;
+    }
+    // Windows this batch can close end after the current watermark and at most at the newest event.
+    const from = Math.floor(
+      (Number.isFinite(this.watermark) ? Math.max(this.watermark, minT - this.o.options.windowMs) : minT) /
+        HOUR,
+    );
+    const to = Math.floor(maxT / HOUR) + 1;
+    const keys: string[] = [];
+    for (let h = Math.max(from, to - MAX_HOURS); h <= to; h++)
+      for (const route of this.routes) keys.push(baselineKey(route, h * HOUR + 1));
+    await this.o.baselines.load?.(keys);
+    this.input.next({ kind: "events", shardId: this.shardId, events });
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Everything emitted since the last take, in order. */
+  take(): DemandOutput[] {
+    const out = this.pending;
+    this.pending = [];
+    return out;
+  }
+
+  /** Ends the shard's pipeline; on `shard-end` its open panes and windows close (take() has them). */
+  end(reason: ShardEnded["reason"]): void {
+    this.input.next({ kind: "shard-ended", shardId: this.shardId, reason });
+    this.input.complete();
+    this.subscription.unsubscribe();
+  }
+}

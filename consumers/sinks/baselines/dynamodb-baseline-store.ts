@@ -1,0 +1,133 @@
+// The route baselines' durable home: DynamoDB, one item per route and hour of week. The analytics read the
+// baseline synchronously (the pipeline is pure), so this adapter is a cache in front of the table: the
+// processor loads the keys a batch can touch before feeding it, and writes the changed ones back before
+// every checkpoint, so a restart replays from a checkpoint with the baselines that went with it.
+import {
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
+  type DynamoDBClient,
+  PutItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import type { BaselinePoint, BaselineState, BaselineStore } from "../../../analytics/rules/route-baseline";
+
+export class BaselineStoreError extends Error {
+  readonly code = "BASELINE_STORE";
+  readonly retryable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "BaselineStoreError";
+  }
+}
+
+type Encoded = [windowEnd: number, value: number, samples: number][];
+
+const encode = (s: BaselineState): string =>
+  JSON.stringify(s.points.map((p): Encoded[number] => [p.windowEnd, p.value, p.samples]));
+const decode = (raw: string): BaselineState => ({
+  points: (JSON.parse(raw) as Encoded).map(
+    ([windowEnd, value, samples]): BaselinePoint => ({ windowEnd, value, samples }),
+  ),
+});
+
+export class DynamoDbBaselineStore implements BaselineStore {
+  private readonly states = new Map<string, BaselineState>();
+  /** Keys read from the table (present or known absent). */
+  private readonly loaded = new Set<string>();
+  private readonly dirty = new Set<string>();
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly maxAttempts = 8,
+  ) {}
+
+  get(key: string): BaselineState | undefined {
+    return this.states.get(key);
+  }
+
+  set(key: string, state: BaselineState): void {
+    this.states.set(key, state);
+    this.dirty.add(key);
+  }
+
+  /** Reads the keys not read yet (BatchGetItem, 100 a call, unprocessed keys retried). */
+  async load(keys: Iterable<string>): Promise<void> {
+    const missing = [...new Set(keys)].filter((k) => !this.loaded.has(k));
+    for (let i = 0; i < missing.length; i += 100) {
+      let pending: Record<string, string>[] = missing.slice(i, i + 100).map((pk) => ({ pk }));
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        if (attempt > this.maxAttempts)
+          throw new BaselineStoreError(
+            `${pending.length} baseline keys still unprocessed after ${this.maxAttempts} attempts`,
+          );
+        let out: BatchGetItemCommandOutput;
+        try {
+          out = await this.client.send(
+            new BatchGetItemCommand({
+              RequestItems: {
+                [this.tableName]: { Keys: pending.map((k) => ({ pk: { S: k["pk"] as string } })) },
+              },
+            }),
+          );
+        } catch (e) {
+          throw new BaselineStoreError(`reading baselines failed: ${(e as Error).message}`, { cause: e });
+        }
+        const items =
+          (out.Responses as Record<string, Record<string, { S?: string }>[]> | undefined)?.[this.tableName] ??
+          [];
+        for (const item of items) {
+          const pk = item["pk"]?.S;
+          const points = item["points"]?.S;
+          if (pk !== undefined && points !== undefined && !this.dirty.has(pk))
+            this.states.set(pk, decode(points));
+        }
+        const unprocessed = (
+          out.UnprocessedKeys as Record<string, { Keys?: Record<string, { S?: string }>[] }> | undefined
+        )?.[this.tableName]?.Keys;
+        const unprocessedKeys = (unprocessed ?? [])
+          .map((k) => k["pk"]?.S)
+          .filter((k): k is string => k !== undefined);
+        for (const k of pending)
+          if (!unprocessedKeys.includes(k["pk"] as string)) this.loaded.add(k["pk"] as string);
+        pending = unprocessedKeys.map((pk) => ({ pk }));
+        if (pending.length > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+      }
+    }
+  }
+
+  /** Writes every changed baseline. A key that was never read is only created, never overwritten. */
+  async flush(): Promise<void> {
+    const keys = [...this.dirty];
+    await Promise.all(
+      keys.map(async (pk) => {
+        const state = this.states.get(pk);
+        if (state === undefined) return;
+        const blind = !this.loaded.has(pk);
+        try {
+          await this.client.send(
+            new PutItemCommand({
+              TableName: this.tableName,
+              Item: {
+                pk: { S: pk },
+                points: { S: encode(state) },
+                updatedAt: { S: new Date().toISOString() },
+              },
+              ...(blind ? { ConditionExpression: "attribute_not_exists(pk)" } : {}),
+            }),
+          );
+          this.loaded.add(pk);
+        } catch (e) {
+          if ((e as Error).name === "ConditionalCheckFailedException") {
+            // Someone else's history exists: keep it, and read it the next time this key is needed.
+            this.states.delete(pk);
+          } else {
+            throw new BaselineStoreError(`writing baseline ${pk} failed: ${(e as Error).message}`, {
+              cause: e,
+            });
+          }
+        }
+        this.dirty.delete(pk);
+      }),
+    );
+  }
+}
