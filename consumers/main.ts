@@ -34,6 +34,7 @@ const ANALYTICS_SETTING_ENV: Record<string, string> = {
   hopMs: "FLIGHTPULSE_PANE_SECONDS",
   windowMs: "FLIGHTPULSE_WINDOW_MINUTES",
   allowedLatenessMs: "FLIGHTPULSE_ALLOWED_LATENESS_SECONDS",
+  idleTimeoutMs: "FLIGHTPULSE_IDLE_TIMEOUT_SECONDS",
   "surge.floorSeats": "FLIGHTPULSE_SURGE_FLOOR_SEATS",
   "surge.baselineFactor": "FLIGHTPULSE_SURGE_FACTOR",
   "surge.cooldownMs": "FLIGHTPULSE_ALERT_COOLDOWN_MINUTES",
@@ -62,6 +63,7 @@ export async function runWorker(
         hopMs: s.paneSeconds * 1000,
         windowMs: s.windowMinutes * 60_000,
         allowedLatenessMs: s.allowedLatenessSeconds * 1000,
+        idleTimeoutMs: s.idleTimeoutSeconds * 1000,
         surge: {
           floorSeats: s.surgeFloorSeats,
           baselineFactor: s.surgeFactor,

@@ -227,6 +227,13 @@ export const WORKER_SETTINGS = {
     deployed: false,
     parse: integer(0, 3600),
   },
+  idleTimeoutSeconds: {
+    env: "FLIGHTPULSE_IDLE_TIMEOUT_SECONDS",
+    description: "A shard silent this long advances its watermark by processing time, closing its last panes",
+    default: 60,
+    deployed: false,
+    parse: integer(1, 3600),
+  },
   surgeFloorSeats: {
     env: "FLIGHTPULSE_SURGE_FLOOR_SEATS",
     description: "Seats booked in a 15-minute window at or above which a route may be surging",

@@ -10,14 +10,21 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import type { BaselinePoint, BaselineState, BaselineStore } from "../../../analytics/rules/route-baseline";
 
+/** A schema or permission mistake does not heal by retrying; throttling and timeouts do. */
+const PERMANENT = new Set(["ValidationException", "ResourceNotFoundException", "AccessDeniedException"]);
+
 export class BaselineStoreError extends Error {
   readonly code = "BASELINE_STORE";
-  readonly retryable = true;
+  readonly retryable: boolean;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "BaselineStoreError";
+    this.retryable = !PERMANENT.has((options?.cause as Error | undefined)?.name ?? "");
   }
 }
+
+/** The table's sort key holds the item format, so a later layout can live beside this one. */
+const SK = { S: "v1" };
 
 type Encoded = [windowEnd: number, value: number, samples: number][];
 
@@ -65,7 +72,7 @@ export class DynamoDbBaselineStore implements BaselineStore {
           out = await this.client.send(
             new BatchGetItemCommand({
               RequestItems: {
-                [this.tableName]: { Keys: pending.map((k) => ({ pk: { S: k["pk"] as string } })) },
+                [this.tableName]: { Keys: pending.map((k) => ({ pk: { S: k["pk"] as string }, sk: SK })) },
               },
             }),
           );
@@ -109,6 +116,7 @@ export class DynamoDbBaselineStore implements BaselineStore {
               TableName: this.tableName,
               Item: {
                 pk: { S: pk },
+                sk: SK,
                 points: { S: encode(state) },
                 updatedAt: { S: new Date().toISOString() },
               },
