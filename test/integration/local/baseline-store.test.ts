@@ -1,0 +1,63 @@
+// The DynamoDB baseline store on dynalite: baselines survive a restart, unread keys are never overwritten.
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { expect } from "chai";
+import { resourceNames } from "../../../analytics/resource-names";
+import { applyWindow, baselineBefore } from "../../../analytics/rules/route-baseline";
+import { clientOptions, localAwsConfig } from "../../../consumers/aws/clients";
+import { DynamoDbBaselineStore } from "../../../consumers/sinks/baselines/dynamodb-baseline-store";
+import { createTableInput, TABLES } from "../../../consumers/tables/table-definitions";
+import type { RunningService } from "../../../local/emulators/child-service";
+import { startDynalite } from "../../../local/emulators/dynamodb-emulators";
+
+describe("DynamoDbBaselineStore (dynalite)", function () {
+  this.timeout(30_000);
+  let emulator: RunningService;
+  let client: DynamoDBClient;
+  const table = resourceNames("local").baselineTable;
+
+  before(async () => {
+    emulator = await startDynalite();
+    client = new DynamoDBClient(clientOptions(localAwsConfig({ dynamodb: emulator.endpoint }), "dynamodb"));
+    const def = TABLES.find((t) => t.nameKey === "baselineTable");
+    await client.send(new CreateTableCommand(createTableInput(def!, resourceNames("local"))));
+  });
+  after(async () => {
+    client?.destroy();
+    await emulator?.stop();
+  });
+
+  it("keeps a baseline across a restart, so the replayed window is not learned twice", async () => {
+    // Prepare: one worker learns two windows and makes them durable.
+    const first = new DynamoDbBaselineStore(client, table);
+    await first.load(["LHR-JFK#9"]);
+    first.set("LHR-JFK#9", applyWindow(applyWindow(undefined, 60_000, 10, 0.5), 120_000, 20, 0.5));
+    await first.flush();
+    // Act: a new worker (empty cache) loads it and replays window 120 000, then learns 180 000.
+    const second = new DynamoDbBaselineStore(client, table);
+    await second.load(["LHR-JFK#9", "LHR-JFK#10"]);
+    const replayed = applyWindow(second.get("LHR-JFK#9"), 120_000, 20, 0.5);
+    second.set("LHR-JFK#9", applyWindow(replayed, 180_000, 30, 0.5));
+    await second.flush();
+    // Assess
+    const third = new DynamoDbBaselineStore(client, table);
+    await third.load(["LHR-JFK#9"]);
+    const state = third.get("LHR-JFK#9");
+    expect(state?.points.map((p) => p.windowEnd)).to.deep.equal([60_000, 120_000, 180_000]);
+    expect(baselineBefore(state, 180_000)?.value).to.equal(15);
+    expect(baselineBefore(state, 180_001)?.value).to.equal(22.5);
+    expect(second.get("LHR-JFK#10")).to.equal(undefined);
+  });
+
+  it("never overwrites a stored baseline it did not read (a key first touched on an idle tick)", async () => {
+    const owner = new DynamoDbBaselineStore(client, table);
+    await owner.load(["CDG-LHR#3"]);
+    owner.set("CDG-LHR#3", applyWindow(undefined, 60_000, 50, 0.5));
+    await owner.flush();
+    const blind = new DynamoDbBaselineStore(client, table);
+    blind.set("CDG-LHR#3", applyWindow(undefined, 120_000, 1, 0.5));
+    await blind.flush();
+    expect(blind.get("CDG-LHR#3"), "the stale local copy is dropped").to.equal(undefined);
+    await blind.load(["CDG-LHR#3"]);
+    expect(blind.get("CDG-LHR#3")?.points.map((p) => p.value)).to.deep.equal([50]);
+  });
+});
