@@ -116,10 +116,45 @@ export function factRows(
           },
         ],
       ];
-    default:
-      return [];
+    case "search.performed":
+      return [
+        [
+          "search_facts",
+          {
+            event_id: event.eventId,
+            route: base.route,
+            departure_date: event.departureDate,
+            passengers: event.passengers,
+            cabin: event.cabin,
+            channel: event.channel,
+            occurred_at: event.occurredAt,
+            shard_id: shardId,
+            sequence_number: sequenceNumber,
+          },
+        ],
+      ];
   }
 }
+
+/** The warehouse row of a rejected record (raw bytes in base64, cut to what a VARCHAR(65535) holds). */
+export function rejectedRow(r: RejectedRecord, now: number): Row {
+  const b64 = Buffer.from(r.raw).toString("base64");
+  const truncated = b64.length > MAX_RAW_BASE64;
+  return {
+    shard_id: r.shardId,
+    sequence_number: r.sequenceNumber,
+    sub_sequence: r.subSequenceNumber ?? 0,
+    code: r.code,
+    reason: r.reason.slice(0, 1024),
+    path: r.path.slice(0, 256),
+    raw_base64: truncated ? b64.slice(0, MAX_RAW_BASE64) : b64,
+    raw_bytes: r.raw.byteLength,
+    raw_truncated: truncated,
+    rejected_at: new Date(now).toISOString(),
+  };
+}
+
+const MAX_RAW_BASE64 = 65_532;
 
 export class BookingRecordProcessor implements RecordProcessor {
   private shardId = "";
@@ -202,6 +237,11 @@ export class BookingRecordProcessor implements RecordProcessor {
         ? this.retry("rejected-events write", () => this.d.rejected.put(rejects))
         : undefined,
     ]);
+    if (rejects.length > 0)
+      facts.set(
+        "rejected_events",
+        rejects.map((r) => rejectedRow(r, this.now())),
+      );
     const notices: AlertNotice[] = [];
     if (this.d.flightRules !== undefined)
       for (const change of changes)

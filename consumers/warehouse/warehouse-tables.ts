@@ -35,6 +35,21 @@ export const WAREHOUSE_TABLES: readonly TableSpec[] = [
     ],
   ),
   t(
+    "search_facts",
+    ["event_id"],
+    [
+      ["event_id", "text"],
+      ["route", "text"],
+      ["departure_date", "date"],
+      ["passengers", "int"],
+      ["cabin", "text"],
+      ["channel", "text"],
+      ["occurred_at", "timestamp"],
+      ["shard_id", "text"],
+      ["sequence_number", "text"],
+    ],
+  ),
+  t(
     "cancellation_facts",
     ["event_id"],
     [

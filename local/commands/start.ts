@@ -4,6 +4,7 @@
 
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { clientOptions, createAwsClients, localAwsConfig } from "../../consumers/aws/clients";
+import { SdkDataApi } from "../../consumers/warehouse/data-api";
 import {
   type CommandIo,
   parseDuration,
@@ -19,13 +20,14 @@ import { DEFAULT_SURGE, parseSurge } from "../../ingest/simulator/scenarios";
 import { TrafficSimulator } from "../../ingest/simulator/traffic";
 import {
   alertsCollector,
+  demandCollector,
   leasesCollector,
   manifestsCollector,
   rejectedCollector,
   workersCollector,
 } from "../dashboard/collectors";
 import { startDashboard } from "../dashboard/server";
-import { startLocalStack } from "../stack/local-stack";
+import { LOCAL_WAREHOUSE, startLocalStack } from "../stack/local-stack";
 import { startLocalWorkers } from "../stack/local-workers";
 
 export const START_HELP = `Usage: flightpulse start [options]        (npm start -- [options])
@@ -172,6 +174,9 @@ export async function start(io: CommandIo): Promise<number> {
         manifests: manifestsCollector(aws.dynamodb, names.manifestTable),
         rejected: rejectedCollector(aws.dynamodb, names.rejectedTable),
         workers: workersCollector(() => stack.state.workers),
+        demand: demandCollector(
+          new SdkDataApi(aws.redshiftData, { database: "dev", workgroupName: LOCAL_WAREHOUSE }),
+        ),
       },
     });
     cleanups.push(() => dashboard.close());

@@ -1,8 +1,21 @@
 // Dashboard collectors for the local stack: each reads one source the way an operator would (the SNS
-// endpoint's delivered messages, a Scan of the lease, manifest and rejected tables, worker /metrics).
+// endpoint's delivered messages, a Scan of the lease, manifest and rejected tables, worker /metrics, the
+// warehouse's panes and windows through the Data API).
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import type { DataApi } from "../../consumers/warehouse/data-api";
 import type { SnsServer } from "../sns-endpoint/sns-server";
-import type { AlertRow, Collector, ManifestRow, RejectedRow, ShardRow, WorkerRow } from "./snapshot";
+import type {
+  AlertRow,
+  Collector,
+  ManifestRow,
+  RejectedRow,
+  RouteDemand,
+  RoutePoint,
+  ShardRow,
+  WorkerRow,
+} from "./snapshot";
 
 const str = (v: AttributeValue | undefined) => v?.S;
 const num = (v: AttributeValue | undefined) => (v?.N === undefined ? undefined : Number(v.N));
@@ -141,5 +154,42 @@ export function workersCollector(list: () => readonly { workerId: string; health
       }),
     );
     return { workers, totals: { processed, maxLagMs } };
+  };
+}
+
+const DASHBOARD_SQL = path.join(__dirname, "..", "..", "sql", "dashboard");
+const readSql = (file: string, params: Record<string, number>) =>
+  Object.entries(params).reduce(
+    (sql, [k, v]) => sql.replaceAll(`:${k}`, String(v)),
+    fs.readFileSync(path.join(DASHBOARD_SQL, file), "utf8"),
+  );
+
+/** Route demand from the warehouse the workers load: the newest windows (top routes) and recent panes. */
+export function demandCollector(warehouse: Pick<DataApi, "query">, minutes = 30, show = 10): Collector {
+  const seriesSql = readSql("route-demand-series.sql", { minutes });
+  const topSql = readSql("top-routes.sql", { limit: show });
+  return async () => {
+    const [series, top] = await Promise.all([warehouse.query(seriesSql), warehouse.query(topSql)]);
+    const points: RoutePoint[] = series.map((r) => ({
+      t: Date.parse(
+        `${String(r["pane_start"]).replace(" ", "T")}${String(r["pane_start"]).endsWith("Z") ? "" : "Z"}`,
+      ),
+      route: String(r["route"]),
+      bookings: Number(r["bookings"]),
+    }));
+    const topRoutes: RouteDemand[] = top.map((r) => {
+      const searches = Number(r["searches"]);
+      const bookings = Number(r["bookings"]);
+      return {
+        route: String(r["route"]),
+        searches,
+        bookings,
+        seatsBooked: Number(r["seats_booked"]),
+        cancellations: 0,
+        revenue: Number(r["revenue"]),
+        lookToBook: searches === 0 ? 0 : bookings / searches,
+      };
+    });
+    return { series: points, topRoutes };
   };
 }
