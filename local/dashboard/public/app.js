@@ -35,7 +35,7 @@ function lagText(ms) {
 function drawChart(series) {
   const routes = [...new Set(series.map((p) => p.route))].slice(0, 8);
   const times = [...new Set(series.map((p) => p.t))].sort((a, b) => a - b);
-  const labels = times.map((t) => new Date(t).toISOString().slice(11, 16));
+  const labels = times.map((t) => new Date(t).toISOString().slice(11, 19));
   const datasets = routes.map((route, i) => {
     const byT = new Map(series.filter((p) => p.route === route).map((p) => [p.t, p.bookings]));
     return {

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -10,54 +10,7 @@ import { expect } from "chai";
 import { createAwsClients, localAwsConfig } from "../../../consumers/aws/clients";
 import { SdkDataApi } from "../../../consumers/warehouse/data-api";
 import { readMigrations } from "../../../consumers/warehouse/migrations";
-import { isAlive } from "../../../local/emulators/child-service";
-import type { LocalStackFile } from "../../../local/stack/local-stack";
-
-const BIN = path.join(__dirname, "..", "..", "..", "bin", "flightpulse.js");
-
-interface Started {
-  child: ChildProcess;
-  dir: string;
-  state: LocalStackFile;
-  startupMs: number;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-async function startCli(args: string[]): Promise<Started> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fp-start-"));
-  const began = Date.now();
-  const child = spawn(process.execPath, [BIN, "start", ...args], {
-    cwd: dir,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (c) => {
-    output += c;
-  });
-  child.stderr?.on("data", (c) => {
-    output += c;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const file = path.join(dir, ".flightpulse", "local.json");
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (fs.existsSync(file)) {
-      const state = JSON.parse(fs.readFileSync(file, "utf8")) as LocalStackFile;
-      if (state.dashboard !== null)
-        return { child, dir, state, startupMs: Date.now() - began, output: () => output, exited };
-    }
-    if (child.exitCode !== null || Date.now() > deadline)
-      throw new Error(`start did not come up:\n${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function waitGone(pids: number[], ms: number): Promise<number[]> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline && pids.some(isAlive)) await new Promise((r) => setTimeout(r, 50));
-  return pids.filter(isAlive);
-}
+import { BIN, startCli, waitGone } from "../../fixtures/start-cli";
 
 describe("flightpulse start (the process behind npm start)", function () {
   this.timeout(60_000);

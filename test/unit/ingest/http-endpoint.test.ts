@@ -3,6 +3,7 @@ import { decodeRecord, sampleEvents } from "../../../analytics/events";
 import { type IngestEndpoint, startIngestEndpoint } from "../../../ingest/http-endpoint";
 import type { KinesisPutPort, PutRecordEntry } from "../../../ingest/kinesis-put-port";
 import { KinesisProducer } from "../../../ingest/producer";
+import { ingestRefusals } from "../../fixtures/ingest-refusals";
 
 describe("local ingest endpoint (HTTP, fake stream)", () => {
   let written: PutRecordEntry[];
@@ -68,26 +69,7 @@ describe("local ingest endpoint (HTTP, fake stream)", () => {
     expect(written).to.deep.equal([]);
   });
 
-  const refusals: [string, () => Promise<Response>, number, string][] = [
-    ["non-JSON body", () => post("{nope"), 400, "not JSON"],
-    ["wrong content type", () => post("{}", { "content-type": "text/plain" }), 415, "application/json"],
-    ["empty batch", () => post({ events: [] }), 400, "at least one event"],
-    [
-      "batch over 500",
-      () => post({ events: Array.from({ length: 501 }, () => sampleEvents.searchPerformed()) }),
-      413,
-      "500-event",
-    ],
-    [
-      "unknown event type",
-      () => post({ ...sampleEvents.searchPerformed(), type: "x" }),
-      400,
-      "unknown event type",
-    ],
-    ["body over 5 MiB", () => post(`{"events":["${"x".repeat(5 * 1024 * 1024)}"]}`), 413, "limit"],
-    ["GET", () => fetch(`${endpoint.url}/events`), 405, "POST"],
-    ["other path", () => fetch(`${endpoint.url}/other`, { method: "POST" }), 404, "POST /events"],
-  ];
+  const refusals = ingestRefusals(post, () => endpoint.url);
   for (const [name, send, status, message] of refusals) {
     it(`refuses ${name} with ${status}`, async () => {
       const res = await send();
