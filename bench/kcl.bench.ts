@@ -27,6 +27,7 @@ import { createTableInput, TABLES } from "../consumers/tables/table-definitions"
 import { startDynalite } from "../local/emulators/dynamodb-emulators";
 import { startKinesalite } from "../local/emulators/kinesis-emulators";
 import { ensureStream } from "../local/stack/bootstrap";
+import { countingProcessor } from "./counting-processor";
 import {
   cpuMicrosPerEvent,
   type Measurement,
@@ -211,16 +212,10 @@ async function drainComparison(): Promise<Measurement[]> {
       refresher: new DynamoDbLeaseRefresher(dynamo, "bench-leases"),
       lister: sdkShardLister(kinesis),
       reader: sdkKinesisReadPort(kinesis),
-      processors: () => ({
-        initialize: async () => {},
-        processRecords: async ({ records, checkpointer }) => {
-          ours += records.length;
-          await checkpointer.checkpoint();
-        },
-        leaseLost: async () => {},
-        shardEnded: async ({ checkpointer }) => void (await checkpointer.checkpoint()),
-        shutdownRequested: async ({ checkpointer }) => void (await checkpointer.checkpoint()),
-      }),
+      processors: () =>
+        countingProcessor((n) => {
+          ours += n;
+        }),
     });
     results.push(
       await measure("flightpulse scheduler", STREAM_RECORDS, async () => {

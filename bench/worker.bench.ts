@@ -26,6 +26,7 @@ import type { RunningService } from "../local/emulators/child-service";
 import { startDynalite } from "../local/emulators/dynamodb-emulators";
 import { startLocalStack } from "../local/stack/local-stack";
 import { startLocalWorkers } from "../local/stack/local-workers";
+import { countingProcessor } from "./counting-processor";
 import { type Measurement, measure, perSecond, table, writeSection } from "./results";
 
 const BATCH = 500;
@@ -140,16 +141,10 @@ async function endToEnd(): Promise<string> {
       refresher: new DynamoDbLeaseRefresher(aws.dynamodb, "bench-bare-leases"),
       lister: sdkShardLister(aws.kinesis),
       reader: sdkKinesisReadPort(aws.kinesis),
-      processors: () => ({
-        initialize: async () => {},
-        processRecords: async ({ records, checkpointer }) => {
-          drained += records.length;
-          await checkpointer.checkpoint();
-        },
-        leaseLost: async () => {},
-        shardEnded: async ({ checkpointer }) => void (await checkpointer.checkpoint()),
-        shutdownRequested: async ({ checkpointer }) => void (await checkpointer.checkpoint()),
-      }),
+      processors: () =>
+        countingProcessor((n) => {
+          drained += n;
+        }),
     });
     const rows: Measurement[] = [];
     rows.push(

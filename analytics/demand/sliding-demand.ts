@@ -2,9 +2,10 @@
 // events, so each event is folded once whatever the window/hop ratio. A window [end − window, end) is
 // emitted when the shard's watermark reaches `end` and at least one of its panes saw traffic. After a
 // resume, windows reaching back before the fence are incomplete (and were emitted before): suppressed.
-import { Observable, type OperatorFunction } from "rxjs";
+import type { OperatorFunction } from "rxjs";
 import { addFigures, emptyAccumulator, figuresOf } from "./demand-figures";
 import type { DemandOptions } from "./demand-options";
+import { getOrCreate, statefulOperator } from "./stateful-operator";
 import type { DemandItem, PaneClosed } from "./stream-items";
 
 type Pane = PaneClosed["pane"];
@@ -26,108 +27,102 @@ export function slidingDemand(
   options: Pick<DemandOptions, "windowMs" | "hopMs" | "currency">,
 ): OperatorFunction<DemandItem, DemandItem> {
   const { windowMs, hopMs, currency } = options;
-  return (source) =>
-    new Observable<DemandItem>((subscriber) => {
-      const shards = new Map<string, ShardWindows>();
-      const shardOf = (shardId: string) => {
-        let s = shards.get(shardId);
-        if (s === undefined) {
-          s = { routes: new Map(), watermark: Number.NEGATIVE_INFINITY, fenceMs: Number.NEGATIVE_INFINITY };
-          shards.set(shardId, s);
-        }
-        return s;
-      };
+  return statefulOperator<DemandItem, DemandItem>((emit) => {
+    const shards = new Map<string, ShardWindows>();
+    const shardOf = (shardId: string) =>
+      getOrCreate(shards, shardId, () => ({
+        routes: new Map<string, RoutePanes>(),
+        watermark: Number.NEGATIVE_INFINITY,
+        fenceMs: Number.NEGATIVE_INFINITY,
+      }));
 
-      /** Emits every window with end in (lastEnd, upTo], in (end, route) order. */
-      const emitThrough = (shardId: string, s: ShardWindows, upTo: number) => {
-        const out: PaneClosed["pane"][][] = [];
-        const ends: number[] = [];
-        for (const route of [...s.routes.keys()].sort()) {
-          const r = s.routes.get(route) as RoutePanes;
-          const first = r.panes[0];
-          const last = r.panes[r.panes.length - 1];
-          if (first === undefined || last === undefined) continue;
-          const from = Math.max(r.lastEnd + hopMs, Math.ceil(first.end / hopMs) * hopMs);
-          const to = Math.min(
-            Math.floor(upTo / hopMs) * hopMs,
-            Math.floor((last.start + windowMs) / hopMs) * hopMs,
-          );
-          for (let end = from; end <= to; end += hopMs) {
-            const inWindow = r.panes.filter((p) => p.start >= end - windowMs && p.end <= end);
-            if (inWindow.length > 0 && end - windowMs >= s.fenceMs) {
-              out.push(inWindow);
-              ends.push(end);
-            }
+    /** Emits every window with end in (lastEnd, upTo], in (end, route) order. */
+    const emitThrough = (shardId: string, s: ShardWindows, upTo: number) => {
+      const out: PaneClosed["pane"][][] = [];
+      const ends: number[] = [];
+      for (const route of [...s.routes.keys()].sort()) {
+        const r = s.routes.get(route) as RoutePanes;
+        const first = r.panes[0];
+        const last = r.panes[r.panes.length - 1];
+        if (first === undefined || last === undefined) continue;
+        const from = Math.max(r.lastEnd + hopMs, Math.ceil(first.end / hopMs) * hopMs);
+        const to = Math.min(
+          Math.floor(upTo / hopMs) * hopMs,
+          Math.floor((last.start + windowMs) / hopMs) * hopMs,
+        );
+        for (let end = from; end <= to; end += hopMs) {
+          const inWindow = r.panes.filter((p) => p.start >= end - windowMs && p.end <= end);
+          if (inWindow.length > 0 && end - windowMs >= s.fenceMs) {
+            out.push(inWindow);
+            ends.push(end);
           }
-          if (upTo > r.lastEnd) r.lastEnd = Math.max(r.lastEnd, Math.floor(upTo / hopMs) * hopMs);
-          // Panes no future window can reach.
-          const keepFrom = Math.floor(upTo / hopMs) * hopMs + hopMs - windowMs;
-          while (r.panes.length > 0 && (r.panes[0] as Pane).start < keepFrom) r.panes.shift();
-          if (r.panes.length === 0) s.routes.delete(route);
         }
-        const order = ends.map((_, i) => i).sort((a, b) => (ends[a] as number) - (ends[b] as number));
-        for (const i of order) {
-          const panes = out[i] as Pane[];
-          const end = ends[i] as number;
-          const acc = emptyAccumulator();
-          for (const p of panes) addFigures(acc, p);
-          const p0 = panes[0] as Pane;
-          subscriber.next({
-            kind: "window",
-            window: {
-              route: p0.route,
-              origin: p0.origin,
-              destination: p0.destination,
-              shardId,
-              start: end - windowMs,
-              end,
-              panes: panes.length,
-              ...figuresOf(acc, currency),
-            },
-          });
-        }
-      };
+        if (upTo > r.lastEnd) r.lastEnd = Math.max(r.lastEnd, Math.floor(upTo / hopMs) * hopMs);
+        // Panes no future window can reach.
+        const keepFrom = Math.floor(upTo / hopMs) * hopMs + hopMs - windowMs;
+        while (r.panes.length > 0 && (r.panes[0] as Pane).start < keepFrom) r.panes.shift();
+        if (r.panes.length === 0) s.routes.delete(route);
+      }
+      const order = ends.map((_, i) => i).sort((a, b) => (ends[a] as number) - (ends[b] as number));
+      for (const i of order) {
+        const panes = out[i] as Pane[];
+        const end = ends[i] as number;
+        const acc = emptyAccumulator();
+        for (const p of panes) addFigures(acc, p);
+        const p0 = panes[0] as Pane;
+        emit({
+          kind: "window",
+          window: {
+            route: p0.route,
+            origin: p0.origin,
+            destination: p0.destination,
+            shardId,
+            start: end - windowMs,
+            end,
+            panes: panes.length,
+            ...figuresOf(acc, currency),
+          },
+        });
+      }
+    };
 
-      const sub = source.subscribe({
-        next(item) {
-          switch (item.kind) {
-            case "pane": {
-              const s = shardOf(item.pane.shardId);
-              let r = s.routes.get(item.pane.route);
-              if (r === undefined) {
-                r = { panes: [], lastEnd: Number.NEGATIVE_INFINITY };
-                s.routes.set(item.pane.route, r);
-              }
-              r.panes.push(item.pane);
-              break;
+    return {
+      next(item) {
+        switch (item.kind) {
+          case "pane": {
+            const s = shardOf(item.pane.shardId);
+            let r = s.routes.get(item.pane.route);
+            if (r === undefined) {
+              r = { panes: [], lastEnd: Number.NEGATIVE_INFINITY };
+              s.routes.set(item.pane.route, r);
             }
-            case "watermark": {
-              const s = shardOf(item.shardId);
-              if (item.watermarkMs > s.watermark) {
-                s.watermark = item.watermarkMs;
-                emitThrough(item.shardId, s, item.watermarkMs);
-              }
-              break;
-            }
-            case "resume-fence":
-              shardOf(item.shardId).fenceMs = item.fenceMs;
-              break;
-            case "shard-started":
-              shards.delete(item.shardId);
-              break;
-            case "shard-ended": {
-              const s = shards.get(item.shardId);
-              if (s !== undefined && item.reason === "shard-end")
-                emitThrough(item.shardId, s, Number.MAX_SAFE_INTEGER);
-              shards.delete(item.shardId);
-              break;
-            }
+            r.panes.push(item.pane);
+            break;
           }
-          subscriber.next(item);
-        },
-        error: (e) => subscriber.error(e),
-        complete: () => subscriber.complete(),
-      });
-      return () => sub.unsubscribe();
-    });
+          case "watermark": {
+            const s = shardOf(item.shardId);
+            if (item.watermarkMs > s.watermark) {
+              s.watermark = item.watermarkMs;
+              emitThrough(item.shardId, s, item.watermarkMs);
+            }
+            break;
+          }
+          case "resume-fence":
+            shardOf(item.shardId).fenceMs = item.fenceMs;
+            break;
+          case "shard-started":
+            shards.delete(item.shardId);
+            break;
+          case "shard-ended": {
+            const s = shards.get(item.shardId);
+            if (s !== undefined && item.reason === "shard-end")
+              emitThrough(item.shardId, s, Number.MAX_SAFE_INTEGER);
+            shards.delete(item.shardId);
+            break;
+          }
+        }
+        emit(item);
+      },
+    };
+  });
 }

@@ -2,9 +2,10 @@
 // ones) fold into their pane; a pane is emitted, once, when its shard's watermark reaches its end. After a
 // resume, panes that start before the resume fence are incomplete and were emitted before the checkpoint:
 // they are built (their events must not open new panes) but not emitted.
-import { Observable, type OperatorFunction } from "rxjs";
-import { addEvent, type FigureAccumulator, figuresOf } from "./demand-figures";
+import type { OperatorFunction } from "rxjs";
+import { addEvent, emptyAccumulator, type FigureAccumulator, figuresOf } from "./demand-figures";
 import { type DemandOptions, paneStartOf } from "./demand-options";
+import { getOrCreate, statefulOperator } from "./stateful-operator";
 import type { DemandItem, EventBatch, PositionedEvent } from "./stream-items";
 
 interface PaneAccumulator extends FigureAccumulator {
@@ -13,18 +14,8 @@ interface PaneAccumulator extends FigureAccumulator {
   readonly destination: string;
 }
 
-const newPaneAccumulator = (origin: string, destination: string): PaneAccumulator => ({
-  searches: 0,
-  bookings: 0,
-  seatsBooked: 0,
-  cancellations: 0,
-  seatsCancelled: 0,
-  revenueMinor: {},
-  events: 0,
-  route: `${origin}-${destination}`,
-  origin,
-  destination,
-});
+const newPaneAccumulator = (origin: string, destination: string): PaneAccumulator =>
+  Object.assign(emptyAccumulator(), { route: `${origin}-${destination}`, origin, destination });
 
 /** origin → destination → accumulator: two lookups on the event's own strings, no route string built. */
 type PaneRoutes = Map<string, Map<string, PaneAccumulator>>;
@@ -39,105 +30,97 @@ export function tumblingPanes(
   options: Pick<DemandOptions, "paneMs" | "currency">,
 ): OperatorFunction<DemandItem, DemandItem> {
   const { paneMs, currency } = options;
-  return (source) =>
-    new Observable<DemandItem>((subscriber) => {
-      const shards = new Map<string, ShardPanes>();
-      const shardOf = (shardId: string) => {
-        let s = shards.get(shardId);
-        if (s === undefined) {
-          s = { open: new Map(), fenceMs: Number.NEGATIVE_INFINITY };
-          shards.set(shardId, s);
-        }
-        return s;
-      };
+  return statefulOperator<DemandItem, DemandItem>((emit) => {
+    const shards = new Map<string, ShardPanes>();
+    const shardOf = (shardId: string) =>
+      getOrCreate(shards, shardId, () => ({
+        open: new Map<number, PaneRoutes>(),
+        fenceMs: Number.NEGATIVE_INFINITY,
+      }));
 
-      const onBatch = (batch: EventBatch) => {
-        const s = shardOf(batch.shardId);
-        let lastStart = Number.NaN;
-        let routes: PaneRoutes | undefined;
-        for (const pe of batch.events as PositionedEvent[]) {
-          const e = pe.event;
-          const start = paneStartOf(pe.eventTimeMs, paneMs);
-          if (start !== lastStart) {
-            routes = s.open.get(start);
-            if (routes === undefined) {
-              routes = new Map();
-              s.open.set(start, routes);
-            }
-            lastStart = start;
+    const onBatch = (batch: EventBatch) => {
+      const s = shardOf(batch.shardId);
+      let lastStart = Number.NaN;
+      let routes: PaneRoutes | undefined;
+      for (const pe of batch.events as PositionedEvent[]) {
+        const e = pe.event;
+        const start = paneStartOf(pe.eventTimeMs, paneMs);
+        if (start !== lastStart) {
+          routes = s.open.get(start);
+          if (routes === undefined) {
+            routes = new Map();
+            s.open.set(start, routes);
           }
-          let byDestination = (routes as PaneRoutes).get(e.origin);
-          if (byDestination === undefined) {
-            byDestination = new Map();
-            (routes as PaneRoutes).set(e.origin, byDestination);
-          }
-          let acc = byDestination.get(e.destination);
-          if (acc === undefined) {
-            acc = newPaneAccumulator(e.origin, e.destination);
-            byDestination.set(e.destination, acc);
-          }
-          addEvent(acc, e);
+          lastStart = start;
         }
-      };
+        let byDestination = (routes as PaneRoutes).get(e.origin);
+        if (byDestination === undefined) {
+          byDestination = new Map();
+          (routes as PaneRoutes).set(e.origin, byDestination);
+        }
+        let acc = byDestination.get(e.destination);
+        if (acc === undefined) {
+          acc = newPaneAccumulator(e.origin, e.destination);
+          byDestination.set(e.destination, acc);
+        }
+        addEvent(acc, e);
+      }
+    };
 
-      const close = (shardId: string, s: ShardPanes, upTo: number) => {
-        const due = [...s.open.keys()].filter((start) => start + paneMs <= upTo).sort((a, b) => a - b);
-        for (const start of due) {
-          const routes = s.open.get(start) as PaneRoutes;
-          s.open.delete(start);
-          if (start < s.fenceMs) continue;
-          const accs: PaneAccumulator[] = [];
-          for (const byDestination of routes.values())
-            for (const acc of byDestination.values()) accs.push(acc);
-          accs.sort((a, b) => (a.route < b.route ? -1 : a.route > b.route ? 1 : 0));
-          for (const acc of accs) {
-            subscriber.next({
-              kind: "pane",
-              pane: {
-                route: acc.route,
-                origin: acc.origin,
-                destination: acc.destination,
-                shardId,
-                start,
-                end: start + paneMs,
-                events: acc.events,
-                ...figuresOf(acc, currency),
-              },
-            });
+    const close = (shardId: string, s: ShardPanes, upTo: number) => {
+      const due = [...s.open.keys()].filter((start) => start + paneMs <= upTo).sort((a, b) => a - b);
+      for (const start of due) {
+        const routes = s.open.get(start) as PaneRoutes;
+        s.open.delete(start);
+        if (start < s.fenceMs) continue;
+        const accs: PaneAccumulator[] = [];
+        for (const byDestination of routes.values()) for (const acc of byDestination.values()) accs.push(acc);
+        accs.sort((a, b) => (a.route < b.route ? -1 : a.route > b.route ? 1 : 0));
+        for (const acc of accs) {
+          emit({
+            kind: "pane",
+            pane: {
+              route: acc.route,
+              origin: acc.origin,
+              destination: acc.destination,
+              shardId,
+              start,
+              end: start + paneMs,
+              events: acc.events,
+              ...figuresOf(acc, currency),
+            },
+          });
+        }
+      }
+    };
+
+    return {
+      next(item) {
+        switch (item.kind) {
+          case "events":
+            onBatch(item);
+            break;
+          case "watermark":
+            close(item.shardId, shardOf(item.shardId), item.watermarkMs);
+            break;
+          case "resume-fence":
+            shardOf(item.shardId).fenceMs = item.fenceMs;
+            break;
+          case "shard-started":
+            shards.delete(item.shardId);
+            break;
+          case "shard-ended": {
+            const s = shards.get(item.shardId);
+            // Read to its end (resharding): nothing more will come, so the last panes close now.
+            // On a lost lease or shutdown the next owner replays them from the checkpoint instead.
+            if (s !== undefined && item.reason === "shard-end")
+              close(item.shardId, s, Number.POSITIVE_INFINITY);
+            shards.delete(item.shardId);
+            break;
           }
         }
-      };
-
-      const sub = source.subscribe({
-        next(item) {
-          switch (item.kind) {
-            case "events":
-              onBatch(item);
-              break;
-            case "watermark":
-              close(item.shardId, shardOf(item.shardId), item.watermarkMs);
-              break;
-            case "resume-fence":
-              shardOf(item.shardId).fenceMs = item.fenceMs;
-              break;
-            case "shard-started":
-              shards.delete(item.shardId);
-              break;
-            case "shard-ended": {
-              const s = shards.get(item.shardId);
-              // Read to its end (resharding): nothing more will come, so the last panes close now.
-              // On a lost lease or shutdown the next owner replays them from the checkpoint instead.
-              if (s !== undefined && item.reason === "shard-end")
-                close(item.shardId, s, Number.POSITIVE_INFINITY);
-              shards.delete(item.shardId);
-              break;
-            }
-          }
-          subscriber.next(item);
-        },
-        error: (e) => subscriber.error(e),
-        complete: () => subscriber.complete(),
-      });
-      return () => sub.unsubscribe();
-    });
+        emit(item);
+      },
+    };
+  });
 }

@@ -8,9 +8,10 @@
 // late/on-time split) as the original run. Starting in the pane after that event, every pane holds only
 // replayed events. The record is chosen old enough that everything built from earlier data (panes,
 // windows, the cooldown history of alerts) was emitted before the report.
-import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike } from "rxjs";
+import { asyncScheduler, type OperatorFunction, type SchedulerLike } from "rxjs";
 import { type DemandOptions, nextWindowEnd, paneStartOf } from "./demand-options";
 import { routeOfEvent } from "./route-of-event";
+import { getOrCreate, statefulOperator } from "./stateful-operator";
 import type { DemandItem, EventBatch, LateEvent, PositionedEvent, ShardPosition } from "./stream-items";
 
 interface BoundaryRecord {
@@ -61,123 +62,105 @@ export function withWatermarks(
 ): OperatorFunction<DemandItem, DemandItem> {
   const { paneMs, allowedLatenessMs, idleTimeoutMs, idleCheckMs, windowMs, hopMs } = options;
   const retentionMs = windowMs + options.surge.cooldownMs;
-  return (source) =>
-    new Observable<DemandItem>((subscriber) => {
-      const shards = new Map<string, ShardClock>();
-      const clockOf = (shardId: string) => {
-        let c = shards.get(shardId);
-        if (c === undefined) {
-          c = newClock(scheduler.now(), false);
-          shards.set(shardId, c);
+  return statefulOperator<DemandItem, DemandItem>((emit) => {
+    const shards = new Map<string, ShardClock>();
+    const clockOf = (shardId: string) => getOrCreate(shards, shardId, () => newClock(scheduler.now(), false));
+
+    const announce = (shardId: string, c: ShardClock, watermark: number, idle: boolean) => {
+      if (!(watermark > c.announced)) return;
+      c.announced = watermark;
+      if (watermark > c.watermark) c.watermark = watermark;
+      emit({ kind: "watermark", shardId, watermarkMs: watermark, idle });
+      const needFrom = nextWindowEnd(watermark, hopMs) - retentionMs;
+      let chosen = -1;
+      for (let i = 0; i < c.boundaries.length && (c.boundaries[i] as BoundaryRecord).paneEnd <= needFrom; i++)
+        chosen = i;
+      if (chosen < 0) return;
+      const b = c.boundaries[chosen] as BoundaryRecord;
+      c.boundaries.splice(0, chosen);
+      if (b === c.reported || b.before === undefined) return;
+      c.reported = b;
+      emit({ kind: "safe-point", shardId, checkpointAt: b.before, firstNeeded: b.position });
+    };
+
+    const onBatch = (batch: EventBatch) => {
+      const c = clockOf(batch.shardId);
+      c.lastArrival = scheduler.now();
+      let late: LateEvent[] | undefined;
+      let onTime: PositionedEvent[] | undefined;
+      const events = batch.events;
+      for (let i = 0; i < events.length; i++) {
+        const e = events[i] as PositionedEvent;
+        const t = e.eventTimeMs;
+        const paneStart = paneStartOf(t, paneMs);
+        if (!c.seenAny) {
+          c.seenAny = true;
+          if (c.resumed) emit({ kind: "resume-fence", shardId: batch.shardId, fenceMs: paneStart + paneMs });
         }
-        return c;
-      };
-
-      const announce = (shardId: string, c: ShardClock, watermark: number, idle: boolean) => {
-        if (!(watermark > c.announced)) return;
-        c.announced = watermark;
-        if (watermark > c.watermark) c.watermark = watermark;
-        subscriber.next({ kind: "watermark", shardId, watermarkMs: watermark, idle });
-        const needFrom = nextWindowEnd(watermark, hopMs) - retentionMs;
-        let chosen = -1;
-        for (
-          let i = 0;
-          i < c.boundaries.length && (c.boundaries[i] as BoundaryRecord).paneEnd <= needFrom;
-          i++
-        )
-          chosen = i;
-        if (chosen < 0) return;
-        const b = c.boundaries[chosen] as BoundaryRecord;
-        c.boundaries.splice(0, chosen);
-        if (b === c.reported || b.before === undefined) return;
-        c.reported = b;
-        subscriber.next({ kind: "safe-point", shardId, checkpointAt: b.before, firstNeeded: b.position });
-      };
-
-      const onBatch = (batch: EventBatch) => {
-        const c = clockOf(batch.shardId);
-        c.lastArrival = scheduler.now();
-        let late: LateEvent[] | undefined;
-        let onTime: PositionedEvent[] | undefined;
-        const events = batch.events;
-        for (let i = 0; i < events.length; i++) {
-          const e = events[i] as PositionedEvent;
-          const t = e.eventTimeMs;
-          const paneStart = paneStartOf(t, paneMs);
-          if (!c.seenAny) {
-            c.seenAny = true;
-            if (c.resumed)
-              subscriber.next({ kind: "resume-fence", shardId: batch.shardId, fenceMs: paneStart + paneMs });
+        if (paneStart + paneMs <= c.watermark) {
+          if (late === undefined) {
+            late = [];
+            onTime = events.slice(0, i);
           }
-          if (paneStart + paneMs <= c.watermark) {
-            if (late === undefined) {
-              late = [];
-              onTime = events.slice(0, i);
+          late.push({
+            kind: "late",
+            shardId: batch.shardId,
+            route: routeOfEvent(e.event),
+            paneStart,
+            watermarkMs: c.watermark,
+            event: e,
+          });
+        } else {
+          onTime?.push(e);
+          if (t > c.maxEventTime) {
+            if (paneStart > c.maxPaneStart) {
+              c.maxPaneStart = paneStart;
+              c.boundaries.push({
+                paneEnd: paneStart + paneMs,
+                position: e.position,
+                before: c.lastPosition,
+              });
             }
-            late.push({
-              kind: "late",
-              shardId: batch.shardId,
-              route: routeOfEvent(e.event),
-              paneStart,
-              watermarkMs: c.watermark,
-              event: e,
-            });
-          } else {
-            onTime?.push(e);
-            if (t > c.maxEventTime) {
-              if (paneStart > c.maxPaneStart) {
-                c.maxPaneStart = paneStart;
-                c.boundaries.push({
-                  paneEnd: paneStart + paneMs,
-                  position: e.position,
-                  before: c.lastPosition,
-                });
-              }
-              c.maxEventTime = t;
-              // Per-event watermark, so a batch splits exactly as the same events one by one would.
-              if (t - allowedLatenessMs > c.watermark) c.watermark = t - allowedLatenessMs;
-            }
+            c.maxEventTime = t;
+            // Per-event watermark, so a batch splits exactly as the same events one by one would.
+            if (t - allowedLatenessMs > c.watermark) c.watermark = t - allowedLatenessMs;
           }
-          c.lastPosition = e.position;
         }
-        subscriber.next(onTime === undefined ? batch : { ...batch, events: onTime });
-        if (late !== undefined) for (const l of late) subscriber.next(l);
-        announce(batch.shardId, c, c.watermark, false);
-      };
+        c.lastPosition = e.position;
+      }
+      emit(onTime === undefined ? batch : { ...batch, events: onTime });
+      if (late !== undefined) for (const l of late) emit(l);
+      announce(batch.shardId, c, c.watermark, false);
+    };
 
-      const idleCheck = scheduler.schedule(function tick() {
-        const now = scheduler.now();
-        for (const [shardId, c] of shards) {
-          if (c.maxEventTime === Number.NEGATIVE_INFINITY || now - c.lastArrival < idleTimeoutMs) continue;
-          announce(shardId, c, c.maxEventTime + (now - c.lastArrival) - allowedLatenessMs, true);
+    const idleCheck = scheduler.schedule(function tick() {
+      const now = scheduler.now();
+      for (const [shardId, c] of shards) {
+        if (c.maxEventTime === Number.NEGATIVE_INFINITY || now - c.lastArrival < idleTimeoutMs) continue;
+        announce(shardId, c, c.maxEventTime + (now - c.lastArrival) - allowedLatenessMs, true);
+      }
+      this.schedule(undefined, idleCheckMs);
+    }, idleCheckMs);
+
+    return {
+      next(item) {
+        switch (item.kind) {
+          case "events":
+            onBatch(item);
+            return;
+          case "shard-started":
+            shards.set(item.shardId, newClock(scheduler.now(), item.resumed));
+            emit(item);
+            return;
+          case "shard-ended":
+            shards.delete(item.shardId);
+            emit(item);
+            return;
+          default:
+            emit(item);
         }
-        this.schedule(undefined, idleCheckMs);
-      }, idleCheckMs);
-
-      const sub = source.subscribe({
-        next(item) {
-          switch (item.kind) {
-            case "events":
-              onBatch(item);
-              return;
-            case "shard-started":
-              shards.set(item.shardId, newClock(scheduler.now(), item.resumed));
-              subscriber.next(item);
-              return;
-            case "shard-ended":
-              shards.delete(item.shardId);
-              subscriber.next(item);
-              return;
-            default:
-              subscriber.next(item);
-          }
-        },
-        error: (e) => subscriber.error(e),
-        complete: () => subscriber.complete(),
-      });
-      return () => {
-        idleCheck.unsubscribe();
-        sub.unsubscribe();
-      };
-    });
+      },
+      teardown: () => idleCheck.unsubscribe(),
+    };
+  });
 }

@@ -4,8 +4,9 @@
 // candidates (not on sent alerts), so the decision depends only on the last cooldown of windows, which a
 // replay from the safe point rebuilds; after a resume, candidates whose look-back reaches before the
 // fence were decided before the checkpoint and are not re-emitted.
-import { Observable, type OperatorFunction } from "rxjs";
+import type { OperatorFunction } from "rxjs";
 import type { DemandOptions } from "../demand/demand-options";
+import { getOrCreate, statefulOperator } from "../demand/stateful-operator";
 import type { DemandItem } from "../demand/stream-items";
 
 export function alertCooldown(
@@ -13,44 +14,35 @@ export function alertCooldown(
 ): OperatorFunction<DemandItem, DemandItem> {
   const { windowMs } = options;
   const { cooldownMs } = options.surge;
-  return (source) =>
-    new Observable<DemandItem>((subscriber) => {
-      // Per shard, so a shard that restarts forgets exactly what a fresh replay would not know.
-      const lastCandidate = new Map<string, Map<string, number>>();
-      const fences = new Map<string, number>();
-      const sub = source.subscribe({
-        next(item) {
-          switch (item.kind) {
-            case "alert-candidate": {
-              const a = item.alert;
-              const key = `${a.route}#${a.alertType}`;
-              let byKey = lastCandidate.get(a.shardId);
-              if (byKey === undefined) {
-                byKey = new Map();
-                lastCandidate.set(a.shardId, byKey);
-              }
-              const last = byKey.get(key);
-              byKey.set(key, a.windowEnd);
-              const quiet = last === undefined || a.windowEnd - last > cooldownMs;
-              const fence = fences.get(a.shardId) ?? Number.NEGATIVE_INFINITY;
-              if (quiet && a.windowEnd - windowMs - cooldownMs >= fence)
-                subscriber.next({ kind: "alert", alert: a });
-              return;
-            }
-            case "resume-fence":
-              fences.set(item.shardId, item.fenceMs);
-              break;
-            case "shard-started":
-            case "shard-ended":
-              fences.delete(item.shardId);
-              lastCandidate.delete(item.shardId);
-              break;
+  return statefulOperator<DemandItem, DemandItem>((emit) => {
+    // Per shard, so a shard that restarts forgets exactly what a fresh replay would not know.
+    const lastCandidate = new Map<string, Map<string, number>>();
+    const fences = new Map<string, number>();
+    return {
+      next(item) {
+        switch (item.kind) {
+          case "alert-candidate": {
+            const a = item.alert;
+            const key = `${a.route}#${a.alertType}`;
+            const byKey = getOrCreate(lastCandidate, a.shardId, () => new Map<string, number>());
+            const last = byKey.get(key);
+            byKey.set(key, a.windowEnd);
+            const quiet = last === undefined || a.windowEnd - last > cooldownMs;
+            const fence = fences.get(a.shardId) ?? Number.NEGATIVE_INFINITY;
+            if (quiet && a.windowEnd - windowMs - cooldownMs >= fence) emit({ kind: "alert", alert: a });
+            return;
           }
-          subscriber.next(item);
-        },
-        error: (e) => subscriber.error(e),
-        complete: () => subscriber.complete(),
-      });
-      return () => sub.unsubscribe();
-    });
+          case "resume-fence":
+            fences.set(item.shardId, item.fenceMs);
+            break;
+          case "shard-started":
+          case "shard-ended":
+            fences.delete(item.shardId);
+            lastCandidate.delete(item.shardId);
+            break;
+        }
+        emit(item);
+      },
+    };
+  });
 }

@@ -2,8 +2,9 @@
 // absolute floor and k × the route's baseline for that hour of week (until the baseline has enough
 // samples, the floor alone decides). Emits candidates; the cooldown operator decides which become alerts.
 // Every window, surging or not, then feeds the baseline.
-import { Observable, type OperatorFunction } from "rxjs";
+import type { OperatorFunction } from "rxjs";
 import type { DemandOptions } from "../demand/demand-options";
+import { statefulOperator } from "../demand/stateful-operator";
 import type { DemandAlert, DemandItem, WindowClosed } from "../demand/stream-items";
 import { applyWindow, type BaselineStore, baselineBefore, baselineKey } from "./route-baseline";
 
@@ -63,23 +64,16 @@ export function surgeRule(
   baselines: BaselineStore,
 ): OperatorFunction<DemandItem, DemandItem> {
   const rule = options.surge;
-  return (source) =>
-    new Observable<DemandItem>((subscriber) => {
-      const sub = source.subscribe({
-        next(item) {
-          subscriber.next(item);
-          if (item.kind !== "window") return;
-          const w = item.window;
-          const key = baselineKey(w.route, w.end);
-          const state = baselines.get(key);
-          const alert = evaluateSurge(w, baselineBefore(state, w.end), rule);
-          const next = applyWindow(state, w.end, w.seatsBooked, rule.baselineAlpha);
-          baselines.set(key, next);
-          if (alert !== undefined) subscriber.next({ kind: "alert-candidate", alert });
-        },
-        error: (e) => subscriber.error(e),
-        complete: () => subscriber.complete(),
-      });
-      return () => sub.unsubscribe();
-    });
+  return statefulOperator<DemandItem, DemandItem>((emit) => ({
+    next(item) {
+      emit(item);
+      if (item.kind !== "window") return;
+      const w = item.window;
+      const key = baselineKey(w.route, w.end);
+      const state = baselines.get(key);
+      const alert = evaluateSurge(w, baselineBefore(state, w.end), rule);
+      baselines.set(key, applyWindow(state, w.end, w.seatsBooked, rule.baselineAlpha));
+      if (alert !== undefined) emit({ kind: "alert-candidate", alert });
+    },
+  }));
 }

@@ -162,6 +162,8 @@ export class BookingRecordProcessor implements RecordProcessor {
   private log: Logger;
   private readonly now: () => number;
   private demand: DemandStage | undefined;
+  /** The batch being processed, for log lines (which records a failure concerns). */
+  private batch: { firstSequenceNumber?: string; lastSequenceNumber?: string } = {};
 
   constructor(private readonly d: ProcessorDeps) {
     this.log = d.log;
@@ -176,14 +178,17 @@ export class BookingRecordProcessor implements RecordProcessor {
       } catch (e) {
         if (this.d.counters !== undefined) this.d.counters.sinkErrors++;
         if (!isRetryable(e) || attempt >= max) {
-          this.log.error(`${what} failed; the shard stops without checkpointing past this batch`, { err: e });
+          this.log.error(`${what} failed; the shard stops without checkpointing past this batch`, {
+            err: e,
+            ...this.batch,
+          });
           await this.d
             .operationsAlert?.(`flightpulse: ${what} failed on ${this.shardId}`, (e as Error).message)
             .catch(() => {});
           throw e;
         }
         const delay = Math.floor(Math.random() * Math.min(10_000, 100 * 2 ** attempt));
-        this.log.warn(`${what} failed, retrying`, { attempt, delayMs: delay, err: e });
+        this.log.warn(`${what} failed, retrying`, { attempt, delayMs: delay, err: e, ...this.batch });
         await (this.d.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms))))(delay);
       }
     }
@@ -201,6 +206,10 @@ export class BookingRecordProcessor implements RecordProcessor {
     records: readonly UserRecord[];
     checkpointer: { checkpoint(position?: ExtendedSequenceNumber): Promise<boolean> };
   }): Promise<void> {
+    this.batch = {
+      firstSequenceNumber: input.records[0]?.sequenceNumber,
+      lastSequenceNumber: input.records[input.records.length - 1]?.sequenceNumber,
+    };
     const manifestInputs: ManifestInput[] = [];
     const positioned: PositionedEvent[] = [];
     const rejects: RejectedRecord[] = [];
@@ -259,7 +268,11 @@ export class BookingRecordProcessor implements RecordProcessor {
       this.d.counters.rejected += rejects.length;
     }
     if (rejects.length > 0)
-      this.log.info("records rejected", { count: rejects.length, first: rejects[0]?.reason });
+      this.log.info("records rejected", {
+        count: rejects.length,
+        first: rejects[0]?.reason,
+        sequenceNumber: rejects[0]?.sequenceNumber,
+      });
     if (this.now() - this.lastCheckpointAt >= (this.d.checkpointIntervalMs ?? 10_000))
       await this.checkpoint(input.checkpointer);
   }

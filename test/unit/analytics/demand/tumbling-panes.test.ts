@@ -14,6 +14,15 @@ import {
   started,
 } from "./demand-factories";
 
+/** One 2-seat booking at €100 (the factories' default fare). */
+const ONE_BOOKING = {
+  events: 1,
+  bookings: 1,
+  seatsBooked: 2,
+  revenueMinor: { EUR: 10_000 },
+  revenueReportingMinor: 10_000,
+};
+
 describe("tumblingPanes", () => {
   it("closes a pane when the watermark passes its end, with the figures of its events", () => {
     const ts = marbleScheduler();
@@ -51,17 +60,10 @@ describe("tumblingPanes", () => {
         b: batch(booking(40, "LHR-JFK")),
       });
       const out = source.pipe(withWatermarks(SMALL, ts), tumblingPanes(SMALL), filter(ofKind("pane")));
-      const two = {
-        events: 1,
-        bookings: 1,
-        seatsBooked: 2,
-        revenueMinor: { EUR: 10_000 },
-        revenueReportingMinor: 10_000,
-      };
       expectObservable(out).toBe("---(abc)|", {
-        a: paneOf("CDG-LHR", 0, two),
-        b: paneOf("LHR-JFK", 0, two),
-        c: paneOf("CDG-LHR", 10, two),
+        a: paneOf("CDG-LHR", 0, ONE_BOOKING),
+        b: paneOf("LHR-JFK", 0, ONE_BOOKING),
+        c: paneOf("CDG-LHR", 10, ONE_BOOKING),
       });
     });
   });
@@ -80,15 +82,8 @@ describe("tumblingPanes", () => {
         tumblingPanes(SMALL),
         filter(ofKind("pane", "late")),
       );
-      const one = {
-        events: 1,
-        bookings: 1,
-        seatsBooked: 2,
-        revenueMinor: { EUR: 10_000 },
-        revenueReportingMinor: 10_000,
-      };
       expectObservable(out).toBe("---a-l|", {
-        a: paneOf("LHR-JFK", 0, one),
+        a: paneOf("LHR-JFK", 0, ONE_BOOKING),
         l: {
           kind: "late",
           shardId: "shard-0",
@@ -107,14 +102,7 @@ describe("tumblingPanes", () => {
       const source = cold<DemandItem>("-a 30ms |", { a: batch(booking(3)) });
       const out = source.pipe(withWatermarks(SMALL, ts), tumblingPanes(SMALL), filter(ofKind("pane")));
       // Idle from 21, checked at 25: wm = 3 + 24 − 5 = 22 ≥ 10 closes [0,10).
-      const one = {
-        events: 1,
-        bookings: 1,
-        seatsBooked: 2,
-        revenueMinor: { EUR: 10_000 },
-        revenueReportingMinor: 10_000,
-      };
-      expectObservable(out).toBe("25ms a 6ms |", { a: paneOf("LHR-JFK", 0, one) });
+      expectObservable(out).toBe("25ms a 6ms |", { a: paneOf("LHR-JFK", 0, ONE_BOOKING) });
     });
   });
 
@@ -128,14 +116,7 @@ describe("tumblingPanes", () => {
         c: batch(booking(71)),
       });
       const out = source.pipe(withWatermarks(SMALL, ts), tumblingPanes(SMALL), filter(ofKind("pane")));
-      const one = {
-        events: 1,
-        bookings: 1,
-        seatsBooked: 2,
-        revenueMinor: { EUR: 10_000 },
-        revenueReportingMinor: 10_000,
-      };
-      expectObservable(out).toBe("----a|", { a: paneOf("LHR-JFK", 50, one) });
+      expectObservable(out).toBe("----a|", { a: paneOf("LHR-JFK", 50, ONE_BOOKING) });
     });
   });
 
@@ -149,14 +130,7 @@ describe("tumblingPanes", () => {
         d: { kind: "shard-ended", shardId: "shard-0", reason: "shard-end" },
       });
       const out = source.pipe(withWatermarks(SMALL, ts), tumblingPanes(SMALL), filter(ofKind("pane")));
-      const one = {
-        events: 1,
-        bookings: 1,
-        seatsBooked: 2,
-        revenueMinor: { EUR: 10_000 },
-        revenueReportingMinor: 10_000,
-      };
-      expectObservable(out).toBe("-------a|", { a: paneOf("LHR-JFK", 10, one) });
+      expectObservable(out).toBe("-------a|", { a: paneOf("LHR-JFK", 10, ONE_BOOKING) });
     });
   });
 });

@@ -1,0 +1,124 @@
+// The record processor with the demand analytics: checkpoints never pass the pipeline's safe point, surge
+// alerts go through the alert sink once, and panes, windows and alerts are staged for the warehouse.
+import { expect } from "chai";
+import { VirtualTimeScheduler } from "rxjs";
+import { demandOptions } from "../../../analytics/demand/demand-options";
+import { encodeEvent, sampleEvents } from "../../../analytics/events";
+import { InMemoryBaselineStore } from "../../../analytics/rules/route-baseline";
+import type { ExtendedSequenceNumber } from "../../../consumers/kcl/lease";
+import type { UserRecord } from "../../../consumers/kcl/retrieval/kpl-aggregation";
+import { silentLogger } from "../../../consumers/observability/logger";
+import { BookingRecordProcessor } from "../../../consumers/processor/booking-record-processor";
+import type { AlertNotice } from "../../../consumers/sinks/alerts/alert-notice";
+import { AlertSink } from "../../../consumers/sinks/alerts/alert-sink";
+import { InMemoryAlertStateStore } from "../../../consumers/sinks/alerts/alert-state-store";
+import { ManifestSink } from "../../../consumers/sinks/manifests/manifest-sink";
+import { InMemoryManifestStore } from "../../../consumers/sinks/manifests/manifest-store";
+import { InMemoryRejectedSink } from "../../../consumers/sinks/rejected/dynamodb-rejected-sink";
+import type { DataApi } from "../../../consumers/warehouse/data-api";
+import { WarehouseLoader } from "../../../consumers/warehouse/loader";
+
+const MIN = 60_000;
+const T0 = Date.parse("2026-11-30T10:00:00Z");
+const iso = (t: number) => new Date(t).toISOString();
+
+/** A booking of `seats` on LHR-JFK at T0 + `minute` minutes, as record number `n`. */
+const booking = (n: number, minute: number, seats = 2): UserRecord => ({
+  data: Buffer.from(
+    encodeEvent(
+      sampleEvents.bookingCreated({
+        eventId: `b-${n}`,
+        bookingRef: `R${String(n).padStart(5, "0")}`,
+        occurredAt: iso(T0 + minute * MIN),
+        seats,
+      }),
+    ),
+  ),
+  partitionKey: "LHR-JFK",
+  sequenceNumber: String(1_000_000 + n),
+  subSequenceNumber: 0,
+  aggregated: false,
+});
+
+function setup() {
+  const sql: string[] = [];
+  const api: DataApi = { batch: async (s) => void sql.push(...s), query: async () => [] };
+  const published: AlertNotice[] = [];
+  let t = 0;
+  const processor = new BookingRecordProcessor({
+    manifests: new ManifestSink({ store: new InMemoryManifestStore() }),
+    rejected: new InMemoryRejectedSink(),
+    warehouse: new WarehouseLoader({ api, timer: { set: () => 0, clear: () => {} } }),
+    // 1-minute panes, 5-minute windows, 30 s lateness, 10-minute cooldown: the safe point trails the
+    // watermark by window + cooldown = 15 minutes.
+    demand: {
+      options: demandOptions({ windowMs: 5 * MIN, surge: { floorSeats: 10, cooldownMs: 10 * MIN } }),
+      baselines: new InMemoryBaselineStore(),
+      scheduler: new VirtualTimeScheduler(),
+    },
+    alerts: new AlertSink({
+      state: new InMemoryAlertStateStore(),
+      publisher: {
+        publish: async (a) => {
+          published.push(...a);
+          return { published: a.map((x) => x.alertId), failed: [] };
+        },
+      },
+    }),
+    log: silentLogger,
+    checkpointIntervalMs: 0,
+    now: () => (t += 1000),
+    sleep: async () => {},
+  });
+  const checkpoints: (ExtendedSequenceNumber | undefined)[] = [];
+  const checkpointer = { checkpoint: async (p?: ExtendedSequenceNumber) => checkpoints.push(p) > 0 };
+  return { processor, checkpointer, checkpoints, published, sql };
+}
+
+describe("booking record processor with demand analytics", () => {
+  it("checkpoints only at the safe point, never at the end of the batch", async () => {
+    // Prepare: one booking a minute for 10 minutes: the watermark stays within 15 minutes of the start.
+    const s = setup();
+    await s.processor.initialize({
+      shardId: "s",
+      startingPosition: { sequenceNumber: "TRIM_HORIZON", subSequenceNumber: 0 },
+    });
+    // Act
+    await s.processor.processRecords({
+      records: Array.from({ length: 10 }, (_, i) => booking(i, i)),
+      checkpointer: s.checkpointer,
+    });
+    // Assess: nothing is old enough yet.
+    expect(s.checkpoints).to.deep.equal([]);
+    // Act: twenty more minutes: everything before minute ~14 is now rebuilt-from-later safe.
+    await s.processor.processRecords({
+      records: Array.from({ length: 20 }, (_, i) => booking(10 + i, 10 + i)),
+      checkpointer: s.checkpointer,
+    });
+    // Assess: watermark 28.5 min, next window end 29, minus window and cooldown: state before minute 14 is
+    // no longer needed. Minute 13's booking (record 13) opens the newest pane ending by then, so the
+    // checkpoint is record 12, far behind the batch's last record (29).
+    expect(s.checkpoints).to.deep.equal([{ sequenceNumber: String(1_000_012), subSequenceNumber: 0 }]);
+  });
+
+  it("sends one surge alert through the sink, and stages panes, windows and the alert for the warehouse", async () => {
+    const s = setup();
+    await s.processor.initialize({
+      shardId: "s",
+      startingPosition: { sequenceNumber: "TRIM_HORIZON", subSequenceNumber: 0 },
+    });
+    // Ten 2-seat bookings in minute 0 (20 seats ≥ floor 10), then traffic to move the watermark on.
+    await s.processor.processRecords({
+      records: [...Array.from({ length: 10 }, (_, i) => booking(i, 0)), booking(10, 3, 1), booking(11, 8, 1)],
+      checkpointer: s.checkpointer,
+    });
+    await s.processor.shutdownRequested({ checkpointer: s.checkpointer });
+    expect(s.published.map((a) => [a.alertType, a.route, a.figures["seatsBooked"]])).to.deep.equal([
+      ["demand_surge", "LHR-JFK", 20],
+    ]);
+    const merged = (table: string) => s.sql.filter((q) => q.startsWith(`MERGE INTO ${table}`)).length;
+    expect(merged("route_panes")).to.be.greaterThan(0);
+    expect(merged("route_windows")).to.be.greaterThan(0);
+    expect(merged("alerts")).to.equal(1);
+  });
+});
