@@ -3,7 +3,7 @@
 // same records. (B) Read throughput: draining a pre-filled 4-shard stream on kinesalite (kinesis-local is
 // too slow for load) with flightpulse's scheduler and with lifion-kinesis (npm, aws-sdk v2), same run.
 // Emulators run as child processes, so the CPU figures are each consumer's own.
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { resourceNames } from "../analytics/resource-names";
 import { clientOptions, localAwsConfig } from "../consumers/aws/clients";
@@ -26,7 +26,7 @@ import { sdkShardLister } from "../consumers/kcl/shard-sync";
 import { createTableInput, TABLES } from "../consumers/tables/table-definitions";
 import { startDynalite } from "../local/emulators/dynamodb-emulators";
 import { startKinesalite } from "../local/emulators/kinesis-emulators";
-import { ensureStream } from "../local/stack/bootstrap";
+import { createTableAndWait, ensureStream } from "../local/stack/bootstrap";
 import { countingProcessor } from "./counting-processor";
 import {
   cpuMicrosPerEvent,
@@ -196,10 +196,9 @@ async function drainComparison(): Promise<Measurement[]> {
 
     await fill("bench-flightpulse");
     const def = TABLES.find((t) => t.nameKey === "leaseTable");
-    await dynamo.send(
-      new CreateTableCommand(
-        createTableInput(def!, { ...resourceNames("local"), leaseTable: "bench-leases" }),
-      ),
+    await createTableAndWait(
+      dynamo,
+      createTableInput(def!, { ...resourceNames("local"), leaseTable: "bench-leases" }),
     );
     let ours = 0;
     const scheduler = new Scheduler({

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { resourceNames } from "../analytics/resource-names";
 import { clientOptions, createAwsClients, localAwsConfig } from "../consumers/aws/clients";
 import { kclConfig } from "../consumers/kcl/config";
@@ -24,6 +24,7 @@ import { KinesisProducer } from "../ingest/producer";
 import { TrafficSimulator } from "../ingest/simulator/traffic";
 import type { RunningService } from "../local/emulators/child-service";
 import { startDynalite } from "../local/emulators/dynamodb-emulators";
+import { createTableAndWait } from "../local/stack/bootstrap";
 import { startLocalStack } from "../local/stack/local-stack";
 import { startLocalWorkers } from "../local/stack/local-workers";
 import { countingProcessor } from "./counting-processor";
@@ -60,10 +61,9 @@ async function manifestWrites(): Promise<string> {
     const bookings = events.filter((e) => e.type === "booking.created").length;
     const def = TABLES.find((t) => t.nameKey === "manifestTable");
     const run = async (label: string, tableName: string, batchSize: number) => {
-      await client.send(
-        new CreateTableCommand(
-          createTableInput(def!, { ...resourceNames("local"), manifestTable: tableName }),
-        ),
+      await createTableAndWait(
+        client,
+        createTableInput(def!, { ...resourceNames("local"), manifestTable: tableName }),
       );
       const sink = new ManifestSink({ store: new DynamoDbManifestStore(client, tableName) });
       writes = 0;
@@ -127,8 +127,9 @@ async function endToEnd(): Promise<string> {
     }).putRecords(records.map(toEntry));
     // Baseline: the bare runtime, no-op processor, same stream, its own lease table.
     const leaseDef = TABLES.find((t) => t.nameKey === "leaseTable");
-    await aws.dynamodb.send(
-      new CreateTableCommand(createTableInput(leaseDef!, { ...names, leaseTable: "bench-bare-leases" })),
+    await createTableAndWait(
+      aws.dynamodb,
+      createTableInput(leaseDef!, { ...names, leaseTable: "bench-bare-leases" }),
     );
     let drained = 0;
     const bare = new Scheduler({

@@ -2,6 +2,7 @@
 // "local"). Idempotent: what exists is left alone, so a restart on a data dir keeps its data.
 import {
   CreateTableCommand,
+  type CreateTableCommandInput,
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
@@ -46,22 +47,28 @@ export async function ensureStream(
 }
 
 export async function ensureTables(dynamodb: DynamoDBClient, names: ResourceNames): Promise<void> {
-  await Promise.all(
-    TABLES.map(async (def) => {
-      const input = createTableInput(def, names);
-      try {
-        await dynamodb.send(new CreateTableCommand(input));
-      } catch (e) {
-        if (!(e instanceof ResourceInUseException) && (e as Error).name !== "ResourceInUseException") throw e;
-      }
-      for (let i = 0; i < 300; i++) {
-        const d = await dynamodb.send(new DescribeTableCommand({ TableName: input.TableName }));
-        if (d.Table?.TableStatus === "ACTIVE") return;
-        await sleep(100);
-      }
-      throw new Error(`table ${input.TableName} did not become ACTIVE`);
-    }),
-  );
+  await Promise.all(TABLES.map((def) => createTableAndWait(dynamodb, createTableInput(def, names))));
+}
+
+/**
+ * Creates a table (an existing one is fine) and waits until it is ACTIVE: emulators, dynalite included,
+ * answer CreateTable before the table takes writes.
+ */
+export async function createTableAndWait(
+  dynamodb: DynamoDBClient,
+  input: CreateTableCommandInput,
+): Promise<void> {
+  try {
+    await dynamodb.send(new CreateTableCommand(input));
+  } catch (e) {
+    if (!(e instanceof ResourceInUseException) && (e as Error).name !== "ResourceInUseException") throw e;
+  }
+  for (let i = 0; i < 300; i++) {
+    const d = await dynamodb.send(new DescribeTableCommand({ TableName: input.TableName }));
+    if (d.Table?.TableStatus === "ACTIVE") return;
+    await sleep(100);
+  }
+  throw new Error(`table ${input.TableName} did not become ACTIVE`);
 }
 
 export async function ensureTopics(

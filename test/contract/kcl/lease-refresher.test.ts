@@ -1,4 +1,4 @@
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { expect } from "chai";
 import { resourceNames } from "../../../analytics/resource-names";
 import { clientOptions, localAwsConfig } from "../../../consumers/aws/clients";
@@ -9,6 +9,7 @@ import type { LeaseRefresher } from "../../../consumers/kcl/lease-refresher";
 import { createTableInput, TABLES } from "../../../consumers/tables/table-definitions";
 import type { RunningService } from "../../../local/emulators/child-service";
 import { startDynalite, startDynamoDbLocal } from "../../../local/emulators/dynamodb-emulators";
+import { createTableAndWait } from "../../../local/stack/bootstrap";
 
 const TRIM = { sequenceNumber: "TRIM_HORIZON", subSequenceNumber: 0 };
 const must = (l: Lease | false): Lease => {
@@ -32,7 +33,7 @@ function dynamoBackend(start: () => Promise<RunningService>): () => Promise<Back
     return {
       async refresher(table) {
         const input = createTableInput(leaseDef!, { ...resourceNames("local"), leaseTable: table });
-        await client.send(new CreateTableCommand(input));
+        await createTableAndWait(client, input);
         return new DynamoDbLeaseRefresher(client, table);
       },
       async rawItem(table, key) {

@@ -1,4 +1,4 @@
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { expect } from "chai";
 import { resourceNames } from "../../../analytics/resource-names";
@@ -14,7 +14,7 @@ import { createTableInput, TABLES } from "../../../consumers/tables/table-defini
 import type { RunningService } from "../../../local/emulators/child-service";
 import { startDynalite } from "../../../local/emulators/dynamodb-emulators";
 import { startKinesisLocal } from "../../../local/emulators/kinesis-emulators";
-import { ensureStream } from "../../../local/stack/bootstrap";
+import { createTableAndWait, ensureStream } from "../../../local/stack/bootstrap";
 
 const waitFor = async (what: string, ok: () => boolean, ms: number) => {
   const deadline = Date.now() + ms;
@@ -39,8 +39,9 @@ describe("KCL scheduler with enhanced fan-out (SubscribeToShard) on kinesis-loca
     dynamo = new DynamoDBClient(clientOptions(localAwsConfig({ dynamodb: dynamoEmu.endpoint }), "dynamodb"));
     await ensureStream(kinesis, stream, 2);
     const def = TABLES.find((t) => t.nameKey === "leaseTable");
-    await dynamo.send(
-      new CreateTableCommand(createTableInput(def!, { ...resourceNames("local"), leaseTable: table })),
+    await createTableAndWait(
+      dynamo,
+      createTableInput(def!, { ...resourceNames("local"), leaseTable: table }),
     );
   });
   after(async () => {

@@ -1,4 +1,4 @@
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   KinesisClient,
   ListShardsCommand,
@@ -21,7 +21,7 @@ import { createTableInput, TABLES } from "../../../consumers/tables/table-defini
 import type { RunningService } from "../../../local/emulators/child-service";
 import { startDynalite } from "../../../local/emulators/dynamodb-emulators";
 import { startKinesisLocal } from "../../../local/emulators/kinesis-emulators";
-import { ensureStream } from "../../../local/stack/bootstrap";
+import { createTableAndWait, ensureStream } from "../../../local/stack/bootstrap";
 
 const FAILOVER = 3000;
 const TAKE = 400;
@@ -85,8 +85,9 @@ describe("KCL scheduler: abrupt failure, resharding, aggregated records", functi
     await ensureStream(kinesis, stream, shards);
     const table = `leases-${++tables}`;
     const def = TABLES.find((t) => t.nameKey === "leaseTable");
-    await dynamo.send(
-      new CreateTableCommand(createTableInput(def!, { ...resourceNames("local"), leaseTable: table })),
+    await createTableAndWait(
+      dynamo,
+      createTableInput(def!, { ...resourceNames("local"), leaseTable: table }),
     );
     return table;
   }

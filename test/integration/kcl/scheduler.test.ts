@@ -1,4 +1,4 @@
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { expect } from "chai";
 import { resourceNames } from "../../../analytics/resource-names";
@@ -13,7 +13,7 @@ import { createTableInput, TABLES } from "../../../consumers/tables/table-defini
 import type { RunningService } from "../../../local/emulators/child-service";
 import { startDynalite } from "../../../local/emulators/dynamodb-emulators";
 import { startKinesisLocal } from "../../../local/emulators/kinesis-emulators";
-import { ensureStream } from "../../../local/stack/bootstrap";
+import { createTableAndWait, ensureStream } from "../../../local/stack/bootstrap";
 
 const waitFor = async (what: string, ok: () => boolean, ms: number) => {
   const deadline = Date.now() + ms;
@@ -73,8 +73,9 @@ describe("KCL scheduler on kinesis-local and dynalite", function () {
     dynamo = new DynamoDBClient(clientOptions(localAwsConfig({ dynamodb: dynamoEmu.endpoint }), "dynamodb"));
     await ensureStream(kinesis, stream, 8);
     const def = TABLES.find((t) => t.nameKey === "leaseTable");
-    await dynamo.send(
-      new CreateTableCommand(createTableInput(def!, { ...resourceNames("local"), leaseTable: table })),
+    await createTableAndWait(
+      dynamo,
+      createTableInput(def!, { ...resourceNames("local"), leaseTable: table }),
     );
   });
   after(async () => {

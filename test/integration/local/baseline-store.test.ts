@@ -1,5 +1,5 @@
 // The DynamoDB baseline store on dynalite: baselines survive a restart, unread keys are never overwritten.
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { expect } from "chai";
 import { resourceNames } from "../../../analytics/resource-names";
 import { applyWindow, baselineBefore } from "../../../analytics/rules/route-baseline";
@@ -8,6 +8,7 @@ import { DynamoDbBaselineStore } from "../../../consumers/sinks/baselines/dynamo
 import { createTableInput, TABLES } from "../../../consumers/tables/table-definitions";
 import type { RunningService } from "../../../local/emulators/child-service";
 import { startDynalite } from "../../../local/emulators/dynamodb-emulators";
+import { createTableAndWait } from "../../../local/stack/bootstrap";
 
 describe("DynamoDbBaselineStore (dynalite)", function () {
   this.timeout(30_000);
@@ -19,7 +20,7 @@ describe("DynamoDbBaselineStore (dynalite)", function () {
     emulator = await startDynalite();
     client = new DynamoDBClient(clientOptions(localAwsConfig({ dynamodb: emulator.endpoint }), "dynamodb"));
     const def = TABLES.find((t) => t.nameKey === "baselineTable");
-    await client.send(new CreateTableCommand(createTableInput(def!, resourceNames("local"))));
+    await createTableAndWait(client, createTableInput(def!, resourceNames("local")));
   });
   after(async () => {
     client?.destroy();
