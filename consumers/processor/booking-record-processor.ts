@@ -51,7 +51,8 @@ export interface ProcessorCounters {
   alertsSuppressed?: number;
 }
 
-const RESUMED_FROM = (p: ExtendedSequenceNumber) => /^[0-9]+$/.test(p.sequenceNumber);
+/** Anything but the start of the shard means earlier records exist that this run will not see. */
+const RESUMED_FROM = (p: ExtendedSequenceNumber) => p.sequenceNumber !== "TRIM_HORIZON";
 
 const isRetryable = (e: unknown) => (e as { retryable?: unknown }).retryable !== false;
 

@@ -68,11 +68,9 @@ export class DemandStage {
       if (e.eventTimeMs < minT) minT = e.eventTimeMs;
       if (e.eventTimeMs > maxT) maxT = e.eventTimeMs;
     }
-    // Windows this batch can close end after the current watermark and at most at the newest event.
-    const from = Math.floor(
-      (Number.isFinite(this.watermark) ? Math.max(this.watermark, minT - this.o.options.windowMs) : minT) /
-        HOUR,
-    );
+    // Windows this batch can close end after the current watermark (after the first event on a first batch)
+    // and at most at the newest event time.
+    const from = Math.floor((Number.isFinite(this.watermark) ? this.watermark : minT) / HOUR);
     const to = Math.floor(maxT / HOUR) + 1;
     const keys: string[] = [];
     for (let h = Math.max(from, to - MAX_HOURS); h <= to; h++)

@@ -4,6 +4,7 @@ import { expect } from "chai";
 import { VirtualTimeScheduler } from "rxjs";
 import { demandOptions } from "../../../analytics/demand/demand-options";
 import { encodeEvent, sampleEvents } from "../../../analytics/events";
+import { flightRuleOptions } from "../../../analytics/rules/flight-rules";
 import { InMemoryBaselineStore } from "../../../analytics/rules/route-baseline";
 import type { ExtendedSequenceNumber } from "../../../consumers/kcl/lease";
 import type { UserRecord } from "../../../consumers/kcl/retrieval/kpl-aggregation";
@@ -56,6 +57,7 @@ function setup() {
       baselines: new InMemoryBaselineStore(),
       scheduler: new VirtualTimeScheduler(),
     },
+    flightRules: flightRuleOptions(),
     alerts: new AlertSink({
       state: new InMemoryAlertStateStore(),
       publisher: {
@@ -120,5 +122,41 @@ describe("booking record processor with demand analytics", () => {
     expect(merged("route_panes")).to.be.greaterThan(0);
     expect(merged("route_windows")).to.be.greaterThan(0);
     expect(merged("alerts")).to.equal(1);
+  });
+
+  it("alerts once when a flight far from departure fills past the load-factor threshold, even when replayed", async () => {
+    // Prepare: a 10-seat flight departing in three weeks, then 9 seats booked.
+    const s = setup();
+    const start = { sequenceNumber: "TRIM_HORIZON", subSequenceNumber: 0 };
+    const schedule: UserRecord = {
+      ...booking(100, 0),
+      data: Buffer.from(
+        encodeEvent(
+          sampleEvents.flightScheduled({
+            eventId: "fs-1",
+            occurredAt: iso(T0),
+            departureDate: "2026-12-21",
+            departureTime: "2026-12-21T10:30:00Z",
+            arrivalTime: "2026-12-21T18:45:00Z",
+            capacity: 10,
+          }),
+        ),
+      ),
+    };
+    const seats = (n: number): UserRecord => {
+      const r = booking(n, 1, 3);
+      const e = JSON.parse(Buffer.from(r.data).toString("utf8"));
+      return { ...r, data: Buffer.from(JSON.stringify({ ...e, departureDate: "2026-12-21" })) };
+    };
+    const records = [schedule, seats(101), seats(102), seats(103)];
+    await s.processor.initialize({ shardId: "s", startingPosition: start });
+    // Act: the batch, then the same records again (a replay after a restart).
+    await s.processor.processRecords({ records, checkpointer: s.checkpointer });
+    await s.processor.processRecords({ records, checkpointer: s.checkpointer });
+    // Assess
+    const flightAlerts = s.published.filter((a) => a.flight !== undefined);
+    expect(flightAlerts.map((a) => [a.alertType, a.flight, a.figures["loadFactor"]])).to.deep.equal([
+      ["load_factor", "FH101:2026-12-21", 0.9],
+    ]);
   });
 });
