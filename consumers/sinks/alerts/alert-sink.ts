@@ -3,8 +3,8 @@
 import type { AlertNotice } from "./alert-notice";
 import { dedupeKeyOf } from "./alert-notice";
 import type { AlertStateStore } from "./alert-state-store";
-import { AlertPublishError } from "./errors";
-import type { AlertPublisher } from "./sns-alert-publisher";
+import { AlertInFlightError, AlertPublishError } from "./errors";
+import type { AlertPublisher, PublishOutcome } from "./sns-alert-publisher";
 
 export interface AlertSinkOptions {
   readonly state: AlertStateStore;
@@ -31,6 +31,7 @@ export class AlertSink {
   async send(alerts: readonly AlertNotice[]): Promise<AlertSinkResult> {
     const claimed: AlertNotice[] = [];
     const suppressed: string[] = [];
+    const inFlight: string[] = [];
     // In order: two alerts of one key in one call resolve as the earlier one claiming first.
     for (const a of alerts) {
       const r = await this.options.state.claim(
@@ -40,23 +41,39 @@ export class AlertSink {
         a.cooldownMs ?? this.cooldownMs,
       );
       if (r === "claimed") claimed.push(a);
+      else if (r === "in-flight") inFlight.push(a.alertId);
       else suppressed.push(a.alertId);
     }
-    if (claimed.length === 0) return { sent: [], suppressed };
-    const outcome = await this.options.publisher.publish(claimed);
+    const outcome = claimed.length === 0 ? { published: [], failed: [] } : await this.publish(claimed);
     const byId = new Map(claimed.map((a) => [a.alertId, a]));
-    await Promise.all(
-      outcome.published.map((id) => {
+    await Promise.all([
+      ...outcome.published.map((id) => {
         const a = byId.get(id);
         return a === undefined ? undefined : this.options.state.markSent(dedupeKeyOf(a), id);
       }),
-    );
+      ...outcome.failed.map(({ alertId }) => {
+        const a = byId.get(alertId);
+        return a === undefined ? undefined : this.options.state.markFailed(dedupeKeyOf(a), alertId);
+      }),
+    ]);
     if (outcome.failed.length > 0) {
       throw new AlertPublishError(
         outcome.failed.map((f) => f.alertId),
         outcome.failed.map((f) => f.reason).join("; "),
       );
     }
+    // The other worker's publish ends in "sent" (then this is a duplicate) or "failed" (then it is ours).
+    if (inFlight.length > 0) throw new AlertInFlightError(inFlight);
     return { sent: outcome.published, suppressed };
+  }
+
+  /** Publishes; if the call itself fails, releases the claims so a retry need not wait them out. */
+  private async publish(claimed: readonly AlertNotice[]): Promise<PublishOutcome> {
+    try {
+      return await this.options.publisher.publish(claimed);
+    } catch (e) {
+      await Promise.all(claimed.map((a) => this.options.state.markFailed(dedupeKeyOf(a), a.alertId)));
+      throw e;
+    }
   }
 }

@@ -26,3 +26,13 @@ export class AlertStateError extends AlertSinkError {
     this.name = "AlertStateError";
   }
 }
+
+/** Another worker is publishing the same alert right now: retry shortly, it will be sent or released. */
+export class AlertInFlightError extends AlertSinkError {
+  readonly code = "ALERT_IN_FLIGHT";
+  readonly retryable = true;
+  constructor(readonly alertIds: readonly string[]) {
+    super(`${alertIds.length} alert(s) being published by another worker: ${alertIds.join(", ")}`);
+    this.name = "AlertInFlightError";
+  }
+}

@@ -185,7 +185,10 @@ describe("worker pipeline on the local stack (20k events, 30 routes, a surge, 1%
       throw new Error(`${n} of ${bookings} bookings in panes; workers ${JSON.stringify(metrics)}`);
     });
     const alerts = surgeAlerts();
-    expect(alerts.map((m) => m.attributes?.["route"]?.StringValue)).to.deep.equal(["LHR-DXB"]);
+    expect(
+      alerts.map((m) => m.attributes?.["route"]?.StringValue),
+      alerts.map((m) => m.subject).join("; "),
+    ).to.deep.equal(["LHR-DXB"]);
     const alertRows = await warehouse.query("SELECT alert_id FROM alerts WHERE alert_type = 'demand_surge'");
     expect(alertRows).to.have.length(1);
     const manifestsBefore = JSON.stringify([...(await readManifests())]);
