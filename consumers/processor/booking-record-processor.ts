@@ -326,7 +326,11 @@ export class BookingRecordProcessor implements RecordProcessor {
     else {
       // Never past what the analytics can rebuild: a restart replays from here.
       const safe = this.demand.safePoint?.checkpointAt;
-      if (safe === undefined) return;
+      if (safe === undefined) {
+        // Nothing old enough yet; the sinks are flushed, and the next attempt waits a full interval.
+        this.lastCheckpointAt = this.now();
+        return;
+      }
       ok = await checkpointer.checkpoint({
         sequenceNumber: safe.sequenceNumber,
         subSequenceNumber: safe.subSequenceNumber ?? 0,

@@ -41,9 +41,16 @@ const booking = (n: number, minute: number, seats = 2): UserRecord => ({
   aggregated: false,
 });
 
-function setup() {
+function setup(checkpointIntervalMs = 0) {
   const sql: string[] = [];
-  const api: DataApi = { batch: async (s) => void sql.push(...s), query: async () => [] };
+  let flushes = 0;
+  const api: DataApi = {
+    batch: async (s) => {
+      flushes++;
+      sql.push(...s);
+    },
+    query: async () => [],
+  };
   const published: AlertNotice[] = [];
   let t = 0;
   const processor = new BookingRecordProcessor({
@@ -68,13 +75,13 @@ function setup() {
       },
     }),
     log: silentLogger,
-    checkpointIntervalMs: 0,
+    checkpointIntervalMs,
     now: () => (t += 1000),
     sleep: async () => {},
   });
   const checkpoints: (ExtendedSequenceNumber | undefined)[] = [];
   const checkpointer = { checkpoint: async (p?: ExtendedSequenceNumber) => checkpoints.push(p) > 0 };
-  return { processor, checkpointer, checkpoints, published, sql };
+  return { processor, checkpointer, checkpoints, published, sql, flushes: () => flushes };
 }
 
 describe("booking record processor with demand analytics", () => {
@@ -158,5 +165,20 @@ describe("booking record processor with demand analytics", () => {
     expect(flightAlerts.map((a) => [a.alertType, a.flight, a.figures["loadFactor"]])).to.deep.equal([
       ["load_factor", "FH101:2026-12-21", 0.9],
     ]);
+  });
+
+  it("without a safe point yet, flushes once per checkpoint interval, not on every batch", async () => {
+    // Prepare: a 10 s interval; the processor's clock moves 1 s per reading.
+    const s = setup(10_000);
+    await s.processor.initialize({
+      shardId: "s",
+      startingPosition: { sequenceNumber: "TRIM_HORIZON", subSequenceNumber: 0 },
+    });
+    // Act: 30 one-record batches over ~1 simulated minute of processing time.
+    for (let i = 0; i < 30; i++)
+      await s.processor.processRecords({ records: [booking(i, 0)], checkpointer: s.checkpointer });
+    // Assess: a handful of flushes (one per interval), no checkpoint (nothing is old enough).
+    expect(s.checkpoints).to.deep.equal([]);
+    expect(s.flushes()).to.be.within(2, 8);
   });
 });
