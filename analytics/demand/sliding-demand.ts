@@ -5,7 +5,7 @@
 import type { OperatorFunction } from "rxjs";
 import { addFigures, emptyAccumulator, figuresOf } from "./demand-figures";
 import type { DemandOptions } from "./demand-options";
-import { getOrCreate, statefulOperator } from "./stateful-operator";
+import { followShardLifecycle, getOrCreate, statefulOperator } from "./stateful-operator";
 import type { DemandItem, PaneClosed } from "./stream-items";
 
 type Pane = PaneClosed["pane"];
@@ -88,6 +88,15 @@ export function slidingDemand(
 
     return {
       next(item) {
+        // Read to its end (resharding): every window its panes reach closes now.
+        if (
+          followShardLifecycle(item, shards, shardOf, (id, st) =>
+            emitThrough(id, st, Number.MAX_SAFE_INTEGER),
+          )
+        ) {
+          emit(item);
+          return;
+        }
         switch (item.kind) {
           case "pane": {
             const s = shardOf(item.pane.shardId);
@@ -105,19 +114,6 @@ export function slidingDemand(
               s.watermark = item.watermarkMs;
               emitThrough(item.shardId, s, item.watermarkMs);
             }
-            break;
-          }
-          case "resume-fence":
-            shardOf(item.shardId).fenceMs = item.fenceMs;
-            break;
-          case "shard-started":
-            shards.delete(item.shardId);
-            break;
-          case "shard-ended": {
-            const s = shards.get(item.shardId);
-            if (s !== undefined && item.reason === "shard-end")
-              emitThrough(item.shardId, s, Number.MAX_SAFE_INTEGER);
-            shards.delete(item.shardId);
             break;
           }
         }

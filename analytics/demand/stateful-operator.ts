@@ -1,6 +1,7 @@
 // The shape every demand operator shares: per-subscription state, one handler per item, errors and
 // completion passed through, and a teardown (timers) when the subscriber leaves.
 import { Observable, type OperatorFunction } from "rxjs";
+import type { DemandItem } from "./stream-items";
 
 export interface ItemHandler<I> {
   readonly next: (item: I) => void;
@@ -33,4 +34,33 @@ export function getOrCreate<K, V>(map: Map<K, V>, key: K, create: () => V): V {
     map.set(key, v);
   }
   return v;
+}
+
+/**
+ * The shard lifecycle every windowing operator follows: a resume fence is recorded, a (re)started shard
+ * forgets its state, a shard read to its end (resharding) flushes what is open, a lost or released lease
+ * drops it for the next owner to rebuild. Returns false for items that are not lifecycle items.
+ */
+export function followShardLifecycle<S extends { fenceMs: number }>(
+  item: DemandItem,
+  shards: Map<string, S>,
+  stateOf: (shardId: string) => S,
+  flush: (shardId: string, state: S) => void,
+): boolean {
+  switch (item.kind) {
+    case "resume-fence":
+      stateOf(item.shardId).fenceMs = item.fenceMs;
+      return true;
+    case "shard-started":
+      shards.delete(item.shardId);
+      return true;
+    case "shard-ended": {
+      const s = shards.get(item.shardId);
+      if (s !== undefined && item.reason === "shard-end") flush(item.shardId, s);
+      shards.delete(item.shardId);
+      return true;
+    }
+    default:
+      return false;
+  }
 }

@@ -5,7 +5,7 @@
 import type { OperatorFunction } from "rxjs";
 import { addEvent, emptyAccumulator, type FigureAccumulator, figuresOf } from "./demand-figures";
 import { type DemandOptions, paneStartOf } from "./demand-options";
-import { getOrCreate, statefulOperator } from "./stateful-operator";
+import { followShardLifecycle, getOrCreate, statefulOperator } from "./stateful-operator";
 import type { DemandItem, EventBatch, PositionedEvent } from "./stream-items";
 
 interface PaneAccumulator extends FigureAccumulator {
@@ -96,6 +96,13 @@ export function tumblingPanes(
 
     return {
       next(item) {
+        // Read to its end (resharding): nothing more will come, so the last panes close now.
+        if (
+          followShardLifecycle(item, shards, shardOf, (id, st) => close(id, st, Number.POSITIVE_INFINITY))
+        ) {
+          emit(item);
+          return;
+        }
         switch (item.kind) {
           case "events":
             onBatch(item);
@@ -103,21 +110,6 @@ export function tumblingPanes(
           case "watermark":
             close(item.shardId, shardOf(item.shardId), item.watermarkMs);
             break;
-          case "resume-fence":
-            shardOf(item.shardId).fenceMs = item.fenceMs;
-            break;
-          case "shard-started":
-            shards.delete(item.shardId);
-            break;
-          case "shard-ended": {
-            const s = shards.get(item.shardId);
-            // Read to its end (resharding): nothing more will come, so the last panes close now.
-            // On a lost lease or shutdown the next owner replays them from the checkpoint instead.
-            if (s !== undefined && item.reason === "shard-end")
-              close(item.shardId, s, Number.POSITIVE_INFINITY);
-            shards.delete(item.shardId);
-            break;
-          }
         }
         emit(item);
       },
