@@ -12,6 +12,7 @@ const money = (minor: number) => minor / 100;
 export function paneRow({ pane: p }: PaneClosed): Row {
   return {
     route: p.route,
+    shard_id: p.shardId,
     pane_start: iso(p.start),
     pane_end: iso(p.end),
     searches: p.searches,
@@ -28,6 +29,7 @@ export function paneRow({ pane: p }: PaneClosed): Row {
 export function windowRow({ window: w }: WindowClosed): Row {
   return {
     route: w.route,
+    shard_id: w.shardId,
     window_start: iso(w.start),
     window_end: iso(w.end),
     searches: w.searches,

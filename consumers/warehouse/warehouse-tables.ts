@@ -84,8 +84,9 @@ export const WAREHOUSE_TABLES: readonly TableSpec[] = [
   ),
   t(
     "route_panes",
-    ["route", "pane_start"],
+    ["route", "pane_start", "shard_id"],
     [
+      ["shard_id", "text"],
       ["route", "text"],
       ["pane_start", "timestamp"],
       ["pane_end", "timestamp"],
@@ -101,8 +102,9 @@ export const WAREHOUSE_TABLES: readonly TableSpec[] = [
   ),
   t(
     "route_windows",
-    ["route", "window_start"],
+    ["route", "window_start", "shard_id"],
     [
+      ["shard_id", "text"],
       ["route", "text"],
       ["window_start", "timestamp"],
       ["window_end", "timestamp"],

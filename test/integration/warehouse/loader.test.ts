@@ -48,6 +48,38 @@ describe("warehouse: migrations and loader through the local Data API", function
     expect(versions).to.deep.equal([{ n: all.length }]);
   });
 
+  it("keeps each shard's part of a pane (around a reshard) and sums the parts for QuickSight", async () => {
+    // Prepare: one recent pane of LHR-CPT, built partly by a parent shard and partly by its child.
+    const start = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000);
+    const part = (shard: string, bookings: number) => ({
+      route: "LHR-CPT",
+      shard_id: shard,
+      pane_start: start.toISOString(),
+      pane_end: new Date(start.getTime() + 60_000).toISOString(),
+      searches: 10 * bookings,
+      bookings,
+      seats_booked: 2 * bookings,
+      cancellations: 0,
+      seats_cancelled: 0,
+      net_seats: 2 * bookings,
+      revenue: 100 * bookings,
+      look_to_book: 0.1,
+    });
+    const loader = new WarehouseLoader({ api });
+    // Act: both parts, then the child's part again (a replay).
+    await loader.add("route_panes", [part("shardId-000000000000", 3), part("shardId-000000000004", 2)]);
+    await loader.add("route_panes", [part("shardId-000000000004", 2)]);
+    await loader.close();
+    // Assess
+    expect(await api.query("SELECT count(*) AS n FROM route_panes WHERE route = 'LHR-CPT'")).to.deep.equal([
+      { n: 2 },
+    ]);
+    const [row] = await api.query(
+      "SELECT bookings, seats_booked FROM qs_route_demand_24h WHERE route = 'LHR-CPT'",
+    );
+    expect(row).to.deep.equal({ bookings: 5, seats_booked: 10 });
+  });
+
   it("creates the QuickSight views with the columns the Pulumi datasets declare", async () => {
     for (const [view, columns] of Object.entries(QUICKSIGHT_VIEWS)) {
       const cols = await server.backend.query(

@@ -37,6 +37,7 @@ describe("local Data API endpoint on a real PostgreSQL server (by URL)", functio
     const loader = new WarehouseLoader({ api });
     const pane = (route: string, bookings: number) => ({
       route,
+      shard_id: "shardId-000000000000",
       pane_start: Date.UTC(2026, 10, 22, 14, 0),
       pane_end: Date.UTC(2026, 10, 22, 14, 1),
       searches: 90,

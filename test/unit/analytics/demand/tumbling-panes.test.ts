@@ -133,4 +133,35 @@ describe("tumblingPanes", () => {
       expectObservable(out).toBe("-------a|", { a: paneOf("LHR-JFK", 10, ONE_BOOKING) });
     });
   });
+
+  it("around a reshard, parent and child each emit their part of a straddling pane, under their own shard", () => {
+    const ts = marbleScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      // The parent reads to its end with [0,10) open; the child continues the route in the same pane.
+      const child = (...events: ReturnType<typeof booking>[]) => ({
+        ...batch(...events),
+        shardId: "shard-1",
+      });
+      const source = cold<DemandItem>("-a-b-c-d|", {
+        a: batch(booking(2), booking(4)),
+        b: { kind: "shard-ended", shardId: "shard-0", reason: "shard-end" },
+        c: child(booking(7)),
+        d: { kind: "shard-ended", shardId: "shard-1", reason: "shard-end" },
+      });
+      const out = source.pipe(withWatermarks(SMALL, ts), tumblingPanes(SMALL), filter(ofKind("pane")));
+      const two = {
+        ...ONE_BOOKING,
+        events: 2,
+        bookings: 2,
+        seatsBooked: 4,
+        revenueMinor: { EUR: 20_000 },
+        revenueReportingMinor: 20_000,
+      };
+      const childPane = paneOf("LHR-JFK", 0, ONE_BOOKING);
+      expectObservable(out).toBe("---a---b|", {
+        a: paneOf("LHR-JFK", 0, two),
+        b: { kind: "pane", pane: { ...childPane.pane, shardId: "shard-1" } },
+      });
+    });
+  });
 });
