@@ -242,7 +242,11 @@ export class BookingRecordProcessor implements RecordProcessor {
         facts.set(table, [...(facts.get(table) ?? []), row]);
     }
     const [changes] = await Promise.all([
-      this.retry("manifest update", () => this.d.manifests.apply(manifestInputs)),
+      // Every touched flight, replays included: a crash between a manifest write and its alert's publish
+      // must not lose the alert (the sink's de-duplication keeps it to one).
+      this.retry("manifest update", () =>
+        this.d.manifests.apply(manifestInputs, { touched: this.d.flightRules !== undefined }),
+      ),
       rejects.length > 0
         ? this.retry("rejected-events write", () => this.d.rejected.put(rejects))
         : undefined,

@@ -34,6 +34,10 @@ export class AlertSink {
     const inFlight: string[] = [];
     // In order: two alerts of one key in one call resolve as the earlier one claiming first.
     for (const a of alerts) {
+      if (this.settled.has(a.alertId)) {
+        suppressed.push(a.alertId);
+        continue;
+      }
       const r = await this.options.state.claim(
         dedupeKeyOf(a),
         a.alertId,
@@ -42,7 +46,10 @@ export class AlertSink {
       );
       if (r === "claimed") claimed.push(a);
       else if (r === "in-flight") inFlight.push(a.alertId);
-      else suppressed.push(a.alertId);
+      else {
+        suppressed.push(a.alertId);
+        this.settle(a.alertId);
+      }
     }
     const outcome = claimed.length === 0 ? { published: [], failed: [] } : await this.publish(claimed);
     const byId = new Map(claimed.map((a) => [a.alertId, a]));
@@ -56,6 +63,7 @@ export class AlertSink {
         return a === undefined ? undefined : this.options.state.markFailed(dedupeKeyOf(a), alertId);
       }),
     ]);
+    for (const id of outcome.published) this.settle(id);
     if (outcome.failed.length > 0) {
       throw new AlertPublishError(
         outcome.failed.map((f) => f.alertId),
@@ -65,6 +73,18 @@ export class AlertSink {
     // The other worker's publish ends in "sent" (then this is a duplicate) or "failed" (then it is ours).
     if (inFlight.length > 0) throw new AlertInFlightError(inFlight);
     return { sent: outcome.published, suppressed };
+  }
+
+  /**
+   * Alert ids known to be sent or refused for good (a claim's outcome never reverts once another alert of
+   * the key, or this one, is recorded as sent): judged again and again as a full flight keeps selling, they
+   * cost no state-table round trip here.
+   */
+  private readonly settled = new Set<string>();
+
+  private settle(alertId: string): void {
+    if (this.settled.size >= 10_000) this.settled.clear();
+    this.settled.add(alertId);
   }
 
   /** Publishes; if the call itself fails, releases the claims so a retry need not wait them out. */

@@ -31,6 +31,11 @@ export interface ManifestSinkOptions {
   readonly maxRaces?: number;
 }
 
+const unchanged = (flight: string, manifest: FlightManifest): ManifestChange => {
+  const figures = figuresOf(manifest);
+  return { flight, before: figures, after: figures, manifest };
+};
+
 export class ManifestRaceError extends Error {
   readonly code = "MANIFEST_RACE";
   readonly retryable = true;
@@ -49,8 +54,15 @@ export class ManifestSink {
     this.cache.clear();
   }
 
-  /** Applies the batch; resolves when every touched flight is durable. Returns the flights that changed. */
-  async apply(inputs: readonly ManifestInput[]): Promise<ManifestChange[]> {
+  /**
+   * Applies the batch; resolves when every touched flight is durable. Returns the flights that changed, or
+   * with `touched` every flight the batch concerns (a replayed flight then comes back with before = after:
+   * whoever judges manifests, e.g. the flight rules, sees its state again after a crash).
+   */
+  async apply(
+    inputs: readonly ManifestInput[],
+    options: { touched?: boolean } = {},
+  ): Promise<ManifestChange[]> {
     const byFlight = new Map<string, { events: ManifestEvent[]; maxSeq: Map<string, string> }>();
     for (const input of inputs) {
       const e = input.event;
@@ -69,7 +81,12 @@ export class ManifestSink {
     const queue = [...byFlight.entries()];
     const worker = async () => {
       for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-        const change = await this.applyFlight(next[0], next[1].events, next[1].maxSeq);
+        const change = await this.applyFlight(
+          next[0],
+          next[1].events,
+          next[1].maxSeq,
+          options.touched === true,
+        );
         if (change !== undefined) changes.push(change);
       }
     };
@@ -81,6 +98,7 @@ export class ManifestSink {
     flight: string,
     events: ManifestEvent[],
     maxSeq: Map<string, string>,
+    touched: boolean,
   ): Promise<ManifestChange | undefined> {
     const maxRaces = this.options.maxRaces ?? 5;
     for (let attempt = 0; attempt < maxRaces; attempt++) {
@@ -92,7 +110,7 @@ export class ManifestSink {
       const replay = [...maxSeq].every(([shard, seq]) => (stored?.applied[shard] ?? "") >= seq);
       if (stored !== undefined && replay) {
         this.remember(flight, stored);
-        return undefined;
+        return touched ? unchanged(flight, stored.manifest) : undefined;
       }
       const manifest = applyToManifest(stored?.manifest, events);
       const applied = { ...(stored?.applied ?? {}) };
@@ -100,7 +118,8 @@ export class ManifestSink {
       const next: StoredManifest = { manifest, version: (stored?.version ?? 0) + 1, applied };
       if (await this.options.store.put(next, stored?.version)) {
         this.remember(flight, next);
-        if (stored !== undefined && manifest === stored.manifest) return undefined;
+        if (stored !== undefined && manifest === stored.manifest)
+          return touched ? unchanged(flight, manifest) : undefined;
         return { flight, before: stored && figuresOf(stored.manifest), after: figuresOf(manifest), manifest };
       }
       this.cache.delete(flight);

@@ -41,7 +41,41 @@ const booking = (n: number, minute: number, seats = 2): UserRecord => ({
   aggregated: false,
 });
 
-function setup(checkpointIntervalMs = 0) {
+const START = { sequenceNumber: "TRIM_HORIZON", subSequenceNumber: 0 };
+
+/** A 10-seat flight departing in three weeks, scheduled, then 9 seats booked in three bookings. */
+function fillingFlight(): UserRecord[] {
+  const schedule: UserRecord = {
+    ...booking(100, 0),
+    data: Buffer.from(
+      encodeEvent(
+        sampleEvents.flightScheduled({
+          eventId: "fs-1",
+          occurredAt: iso(T0),
+          departureDate: "2026-12-21",
+          departureTime: "2026-12-21T10:30:00Z",
+          arrivalTime: "2026-12-21T18:45:00Z",
+          capacity: 10,
+        }),
+      ),
+    ),
+  };
+  const seats = (n: number): UserRecord => {
+    const r = booking(n, 1, 3);
+    const e = JSON.parse(Buffer.from(r.data).toString("utf8"));
+    return { ...r, data: Buffer.from(JSON.stringify({ ...e, departureDate: "2026-12-21" })) };
+  };
+  return [schedule, seats(101), seats(102), seats(103)];
+}
+
+function setup(
+  checkpointIntervalMs = 0,
+  shared: {
+    manifests?: InMemoryManifestStore;
+    alertState?: InMemoryAlertStateStore;
+    failPublish?: boolean;
+  } = {},
+) {
   const sql: string[] = [];
   let flushes = 0;
   const api: DataApi = {
@@ -54,7 +88,7 @@ function setup(checkpointIntervalMs = 0) {
   const published: AlertNotice[] = [];
   let t = 0;
   const processor = new BookingRecordProcessor({
-    manifests: new ManifestSink({ store: new InMemoryManifestStore() }),
+    manifests: new ManifestSink({ store: shared.manifests ?? new InMemoryManifestStore() }),
     rejected: new InMemoryRejectedSink(),
     warehouse: new WarehouseLoader({ api, timer: { set: () => 0, clear: () => {} } }),
     // 1-minute panes, 5-minute windows, 30 s lateness, 10-minute cooldown: the safe point trails the
@@ -66,9 +100,11 @@ function setup(checkpointIntervalMs = 0) {
     },
     flightRules: flightRuleOptions(),
     alerts: new AlertSink({
-      state: new InMemoryAlertStateStore(),
+      state: shared.alertState ?? new InMemoryAlertStateStore(),
       publisher: {
         publish: async (a) => {
+          if (shared.failPublish === true)
+            throw Object.assign(new Error("worker killed"), { retryable: false });
           published.push(...a);
           return { published: a.map((x) => x.alertId), failed: [] };
         },
@@ -134,29 +170,8 @@ describe("booking record processor with demand analytics", () => {
   it("alerts once when a flight far from departure fills past the load-factor threshold, even when replayed", async () => {
     // Prepare: a 10-seat flight departing in three weeks, then 9 seats booked.
     const s = setup();
-    const start = { sequenceNumber: "TRIM_HORIZON", subSequenceNumber: 0 };
-    const schedule: UserRecord = {
-      ...booking(100, 0),
-      data: Buffer.from(
-        encodeEvent(
-          sampleEvents.flightScheduled({
-            eventId: "fs-1",
-            occurredAt: iso(T0),
-            departureDate: "2026-12-21",
-            departureTime: "2026-12-21T10:30:00Z",
-            arrivalTime: "2026-12-21T18:45:00Z",
-            capacity: 10,
-          }),
-        ),
-      ),
-    };
-    const seats = (n: number): UserRecord => {
-      const r = booking(n, 1, 3);
-      const e = JSON.parse(Buffer.from(r.data).toString("utf8"));
-      return { ...r, data: Buffer.from(JSON.stringify({ ...e, departureDate: "2026-12-21" })) };
-    };
-    const records = [schedule, seats(101), seats(102), seats(103)];
-    await s.processor.initialize({ shardId: "s", startingPosition: start });
+    const records = fillingFlight();
+    await s.processor.initialize({ shardId: "s", startingPosition: START });
     // Act: the batch, then the same records again (a replay after a restart).
     await s.processor.processRecords({ records, checkpointer: s.checkpointer });
     await s.processor.processRecords({ records, checkpointer: s.checkpointer });
@@ -180,5 +195,25 @@ describe("booking record processor with demand analytics", () => {
     // Assess: a handful of flushes (one per interval), no checkpoint (nothing is old enough).
     expect(s.checkpoints).to.deep.equal([]);
     expect(s.flushes()).to.be.within(2, 8);
+  });
+
+  it("still sends a flight's alert when the worker died between the manifest write and the publish", async () => {
+    // Prepare: the manifest and alert state outlive the worker, as DynamoDB does.
+    const manifests = new InMemoryManifestStore();
+    const alertState = new InMemoryAlertStateStore();
+    const dying = setup(0, { manifests, alertState, failPublish: true });
+    await dying.processor.initialize({ shardId: "s", startingPosition: START });
+    const failed = await dying.processor
+      .processRecords({ records: fillingFlight(), checkpointer: dying.checkpointer })
+      .catch((e: Error) => e);
+    expect((failed as Error).message).to.equal("worker killed");
+    // Act: the next owner replays the same records; the manifests are already written.
+    const next = setup(0, { manifests, alertState });
+    await next.processor.initialize({ shardId: "s", startingPosition: START });
+    await next.processor.processRecords({ records: fillingFlight(), checkpointer: next.checkpointer });
+    // Assess
+    expect(next.published.filter((a) => a.flight !== undefined).map((a) => a.alertType)).to.deep.equal([
+      "load_factor",
+    ]);
   });
 });

@@ -114,4 +114,24 @@ describe("alert sink", () => {
     const again = await new AlertSink({ state, publisher: healthy.publisher }).send([alert()]);
     expect(again.sent).to.deep.equal([]);
   });
+
+  it("remembers alerts settled for good, so judging a full flight again costs no state-table call", async () => {
+    // Prepare: a state store that counts claims.
+    const state = new InMemoryAlertStateStore();
+    let claims = 0;
+    const counting = Object.assign(Object.create(state) as InMemoryAlertStateStore, {
+      claim: (...args: Parameters<InMemoryAlertStateStore["claim"]>) => {
+        claims++;
+        return state.claim(...args);
+      },
+    });
+    const { publisher, calls } = recordingPublisher();
+    const sink = new AlertSink({ state: counting, publisher });
+    // Act: the same alert three times, then a later one of the same subject inside the cooldown, twice.
+    for (let i = 0; i < 3; i++) await sink.send([alert()]);
+    for (let i = 0; i < 2; i++) await sink.send([alert({ alertId: "later", windowEnd: T0 + MIN })]);
+    // Assess: one claim each, one publish in all.
+    expect(claims).to.equal(2);
+    expect(calls).to.have.length(1);
+  });
 });
