@@ -53,19 +53,20 @@ export function alertRow(a: AlertNotice): Row {
   };
 }
 
+/** What every alert carries to SNS, whichever rule raised it. */
+const noticeBase = (a: DemandAlert | FlightAlert) => ({
+  alertId: a.alertId,
+  alertType: a.alertType,
+  severity: a.severity,
+  route: a.route,
+  origin: a.origin,
+  destination: a.destination,
+  figures: a.figures,
+  summary: a.summary,
+});
+
 export function demandNotice(a: DemandAlert): AlertNotice {
-  return {
-    alertId: a.alertId,
-    alertType: a.alertType,
-    severity: a.severity,
-    route: a.route,
-    origin: a.origin,
-    destination: a.destination,
-    windowStart: a.windowStart,
-    windowEnd: a.windowEnd,
-    figures: a.figures,
-    summary: a.summary,
-  };
+  return { ...noticeBase(a), windowStart: a.windowStart, windowEnd: a.windowEnd };
 }
 
 /** A flight alert holds for this long (event time): a flight fills or oversells once, not every batch. */
@@ -73,17 +74,10 @@ export const FLIGHT_ALERT_COOLDOWN_MS = 7 * 86_400_000;
 
 export function flightNotice(a: FlightAlert): AlertNotice {
   return {
-    alertId: a.alertId,
-    alertType: a.alertType,
-    severity: a.severity,
-    route: a.route,
-    origin: a.origin,
-    destination: a.destination,
+    ...noticeBase(a),
     flight: a.flight,
     windowStart: a.asOfMs,
     windowEnd: a.asOfMs,
-    figures: a.figures,
-    summary: a.summary,
     cooldownMs: FLIGHT_ALERT_COOLDOWN_MS,
   };
 }
