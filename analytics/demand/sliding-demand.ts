@@ -19,7 +19,6 @@ interface RoutePanes {
 
 interface ShardWindows {
   readonly routes: Map<string, RoutePanes>;
-  watermark: number;
   fenceMs: number;
 }
 
@@ -32,41 +31,33 @@ export function slidingDemand(
     const shardOf = (shardId: string) =>
       getOrCreate(shards, shardId, () => ({
         routes: new Map<string, RoutePanes>(),
-        watermark: Number.NEGATIVE_INFINITY,
         fenceMs: Number.NEGATIVE_INFINITY,
       }));
 
     /** Emits every window with end in (lastEnd, upTo], in (end, route) order. */
     const emitThrough = (shardId: string, s: ShardWindows, upTo: number) => {
-      const out: PaneClosed["pane"][][] = [];
-      const ends: number[] = [];
+      const lastDue = Math.floor(upTo / hopMs) * hopMs;
+      const due: { end: number; panes: Pane[] }[] = [];
       for (const route of [...s.routes.keys()].sort()) {
         const r = s.routes.get(route) as RoutePanes;
         const first = r.panes[0];
         const last = r.panes[r.panes.length - 1];
         if (first === undefined || last === undefined) continue;
         const from = Math.max(r.lastEnd + hopMs, Math.ceil(first.end / hopMs) * hopMs);
-        const to = Math.min(
-          Math.floor(upTo / hopMs) * hopMs,
-          Math.floor((last.start + windowMs) / hopMs) * hopMs,
-        );
+        const to = Math.min(lastDue, Math.floor((last.start + windowMs) / hopMs) * hopMs);
         for (let end = from; end <= to; end += hopMs) {
-          const inWindow = r.panes.filter((p) => p.start >= end - windowMs && p.end <= end);
-          if (inWindow.length > 0 && end - windowMs >= s.fenceMs) {
-            out.push(inWindow);
-            ends.push(end);
-          }
+          const panes = r.panes.filter((p) => p.start >= end - windowMs && p.end <= end);
+          if (panes.length > 0 && end - windowMs >= s.fenceMs) due.push({ end, panes });
         }
-        if (upTo > r.lastEnd) r.lastEnd = Math.max(r.lastEnd, Math.floor(upTo / hopMs) * hopMs);
+        r.lastEnd = Math.max(r.lastEnd, lastDue);
         // Panes no future window can reach.
-        const keepFrom = Math.floor(upTo / hopMs) * hopMs + hopMs - windowMs;
+        const keepFrom = lastDue + hopMs - windowMs;
         while (r.panes.length > 0 && (r.panes[0] as Pane).start < keepFrom) r.panes.shift();
         if (r.panes.length === 0) s.routes.delete(route);
       }
-      const order = ends.map((_, i) => i).sort((a, b) => (ends[a] as number) - (ends[b] as number));
-      for (const i of order) {
-        const panes = out[i] as Pane[];
-        const end = ends[i] as number;
+      // A stable sort: routes stay in order within one end.
+      due.sort((x, y) => x.end - y.end);
+      for (const { end, panes } of due) {
         const acc = emptyAccumulator();
         for (const p of panes) addFigures(acc, p);
         const p0 = panes[0] as Pane;
@@ -99,23 +90,17 @@ export function slidingDemand(
         }
         switch (item.kind) {
           case "pane": {
-            const s = shardOf(item.pane.shardId);
-            let r = s.routes.get(item.pane.route);
-            if (r === undefined) {
-              r = { panes: [], lastEnd: Number.NEGATIVE_INFINITY };
-              s.routes.set(item.pane.route, r);
-            }
-            r.panes.push(item.pane);
+            const routes = shardOf(item.pane.shardId).routes;
+            getOrCreate(routes, item.pane.route, () => ({
+              panes: [],
+              lastEnd: Number.NEGATIVE_INFINITY,
+            })).panes.push(item.pane);
             break;
           }
-          case "watermark": {
-            const s = shardOf(item.shardId);
-            if (item.watermarkMs > s.watermark) {
-              s.watermark = item.watermarkMs;
-              emitThrough(item.shardId, s, item.watermarkMs);
-            }
+          // The watermark operator announces only advances.
+          case "watermark":
+            emitThrough(item.shardId, shardOf(item.shardId), item.watermarkMs);
             break;
-          }
         }
         emit(item);
       },

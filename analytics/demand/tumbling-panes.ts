@@ -3,6 +3,7 @@
 // resume, panes that start before the resume fence are incomplete and were emitted before the checkpoint:
 // they are built (their events must not open new panes) but not emitted.
 import type { OperatorFunction } from "rxjs";
+import { routeKey } from "../events";
 import { addEvent, emptyAccumulator, type FigureAccumulator, figuresOf } from "./demand-figures";
 import { type DemandOptions, paneStartOf } from "./demand-options";
 import { followShardLifecycle, getOrCreate, statefulOperator } from "./stateful-operator";
@@ -15,7 +16,7 @@ interface PaneAccumulator extends FigureAccumulator {
 }
 
 const newPaneAccumulator = (origin: string, destination: string): PaneAccumulator =>
-  Object.assign(emptyAccumulator(), { route: `${origin}-${destination}`, origin, destination });
+  Object.assign(emptyAccumulator(), { route: routeKey(origin, destination), origin, destination });
 
 /** origin → destination → accumulator: two lookups on the event's own strings, no route string built. */
 type PaneRoutes = Map<string, Map<string, PaneAccumulator>>;

@@ -9,8 +9,8 @@
 // replayed events. The record is chosen old enough that everything built from earlier data (panes,
 // windows, the cooldown history of alerts) was emitted before the report.
 import { asyncScheduler, type OperatorFunction, type SchedulerLike } from "rxjs";
+import { routeOf } from "../events";
 import { type DemandOptions, nextWindowEnd, paneStartOf } from "./demand-options";
-import { routeOfEvent } from "./route-of-event";
 import { getOrCreate, statefulOperator } from "./stateful-operator";
 import type { DemandItem, EventBatch, LateEvent, PositionedEvent, ShardPosition } from "./stream-items";
 
@@ -32,7 +32,7 @@ interface ShardClock {
   announced: number;
   lastArrival: number;
   resumed: boolean;
-  seenAny: boolean;
+  /** Position of the last event seen; undefined until the first. */
   lastPosition: ShardPosition | undefined;
   boundaries: BoundaryRecord[];
   reported: BoundaryRecord | undefined;
@@ -45,7 +45,6 @@ const newClock = (now: number, resumed: boolean): ShardClock => ({
   announced: Number.NEGATIVE_INFINITY,
   lastArrival: now,
   resumed,
-  seenAny: false,
   lastPosition: undefined,
   boundaries: [],
   reported: undefined,
@@ -93,10 +92,8 @@ export function withWatermarks(
         const e = events[i] as PositionedEvent;
         const t = e.eventTimeMs;
         const paneStart = paneStartOf(t, paneMs);
-        if (!c.seenAny) {
-          c.seenAny = true;
-          if (c.resumed) emit({ kind: "resume-fence", shardId: batch.shardId, fenceMs: paneStart + paneMs });
-        }
+        if (c.lastPosition === undefined && c.resumed)
+          emit({ kind: "resume-fence", shardId: batch.shardId, fenceMs: paneStart + paneMs });
         if (paneStart + paneMs <= c.watermark) {
           if (late === undefined) {
             late = [];
@@ -105,7 +102,7 @@ export function withWatermarks(
           late.push({
             kind: "late",
             shardId: batch.shardId,
-            route: routeOfEvent(e.event),
+            route: routeOf(e.event),
             paneStart,
             watermarkMs: c.watermark,
             event: e,

@@ -5,6 +5,7 @@
 // failover). Retryable sink failures are retried with backoff and jitter; a non-retryable one stops the
 // shard without checkpointing past it and raises an operations alert. A checkpoint covers only what every
 // sink has made durable (warehouse and baselines flushed first) and never passes the analytics' safe point.
+import { getOrCreate } from "../../analytics/demand/stateful-operator";
 import type { DemandOutput, PositionedEvent } from "../../analytics/demand/stream-items";
 import { decodeRecord, type FlightEvent, flightKey, routeOf } from "../../analytics/events";
 import { evaluateFlight, type FlightRuleOptions } from "../../analytics/rules/flight-rules";
@@ -53,6 +54,11 @@ export interface ProcessorCounters {
 
 /** Anything but the start of the shard means earlier records exist that this run will not see. */
 const RESUMED_FROM = (p: ExtendedSequenceNumber) => p.sequenceNumber !== "TRIM_HORIZON";
+
+/** Appends rows to a batch's rows of `table` (in place: a batch can hold ten thousand). */
+const addRows = (facts: Map<string, Row[]>, table: string, rows: readonly Row[]) => {
+  getOrCreate(facts, table, () => []).push(...rows);
+};
 
 const isRetryable = (e: unknown) => (e as { retryable?: unknown }).retryable !== false;
 
@@ -239,7 +245,7 @@ export class BookingRecordProcessor implements RecordProcessor {
         event: decoded.event,
       });
       for (const [table, row] of factRows(decoded.event, this.shardId, r.sequenceNumber))
-        facts.set(table, [...(facts.get(table) ?? []), row]);
+        addRows(facts, table, [row]);
     }
     const [changes] = await Promise.all([
       // Every touched flight, replays included: a crash between a manifest write and its alert's publish
@@ -252,7 +258,8 @@ export class BookingRecordProcessor implements RecordProcessor {
         : undefined,
     ]);
     if (rejects.length > 0)
-      facts.set(
+      addRows(
+        facts,
         "rejected_events",
         rejects.map((r) => rejectedRow(r, this.now())),
       );
@@ -266,8 +273,7 @@ export class BookingRecordProcessor implements RecordProcessor {
       this.collect(this.demand.take(), facts, notices);
     }
     await this.sendAlerts(notices, facts);
-    if (this.d.warehouse !== undefined)
-      for (const [table, rows] of facts) await this.d.warehouse.add(table, rows);
+    await this.stage(facts);
     if (this.d.counters !== undefined) {
       this.d.counters.events += manifestInputs.length;
       this.d.counters.rejected += rejects.length;
@@ -284,20 +290,12 @@ export class BookingRecordProcessor implements RecordProcessor {
 
   /** Sorts the pipeline's outputs into warehouse rows and alert notices. */
   private collect(outputs: readonly DemandOutput[], facts: Map<string, Row[]>, notices: AlertNotice[]): void {
-    const add = (table: string, row: Row) => {
-      let rows = facts.get(table);
-      if (rows === undefined) {
-        rows = [];
-        facts.set(table, rows);
-      }
-      rows.push(row);
-    };
     const c = this.d.counters;
     for (const o of outputs) {
       if (o.kind === "pane") {
-        add("route_panes", paneRow(o));
+        addRows(facts, "route_panes", [paneRow(o)]);
         if (c !== undefined) c.panes = (c.panes ?? 0) + 1;
-      } else if (o.kind === "window") add("route_windows", windowRow(o));
+      } else if (o.kind === "window") addRows(facts, "route_windows", [windowRow(o)]);
       else if (o.kind === "alert") notices.push(demandNotice(o.alert));
       else if (o.kind === "late" && c !== undefined) c.late = (c.late ?? 0) + 1;
     }
@@ -315,7 +313,13 @@ export class BookingRecordProcessor implements RecordProcessor {
       }
       for (const id of result.sent) this.log.info("alert sent", { alertId: id });
     }
-    facts.set("alerts", [...(facts.get("alerts") ?? []), ...notices.map(alertRow)]);
+    addRows(facts, "alerts", notices.map(alertRow));
+  }
+
+  /** Hands a batch's rows to the warehouse loader (which makes them durable at the next flush). */
+  private async stage(facts: ReadonlyMap<string, Row[]>): Promise<void> {
+    if (this.d.warehouse !== undefined)
+      for (const [table, rows] of facts) await this.d.warehouse.add(table, rows);
   }
 
   private async checkpoint(
@@ -351,8 +355,7 @@ export class BookingRecordProcessor implements RecordProcessor {
     const notices: AlertNotice[] = [];
     this.collect(this.demand.take(), facts, notices);
     await this.sendAlerts(notices, facts);
-    if (this.d.warehouse !== undefined)
-      for (const [table, rows] of facts) await this.d.warehouse.add(table, rows);
+    await this.stage(facts);
   }
 
   async leaseLost(): Promise<void> {

@@ -11,6 +11,7 @@ import type {
   SafePoint,
   ShardEnded,
 } from "../../analytics/demand/stream-items";
+import { routeOf } from "../../analytics/events";
 import { type BaselineStore, baselineKey } from "../../analytics/rules/route-baseline";
 
 /** A baseline store the processor can prepare before a batch and make durable before a checkpoint. */
@@ -64,7 +65,7 @@ export class DemandStage {
     let minT = Number.POSITIVE_INFINITY;
     let maxT = Number.NEGATIVE_INFINITY;
     for (const e of events) {
-      this.routes.add(`${e.event.origin}-${e.event.destination}`);
+      this.routes.add(routeOf(e.event));
       if (e.eventTimeMs < minT) minT = e.eventTimeMs;
       if (e.eventTimeMs > maxT) maxT = e.eventTimeMs;
     }

@@ -164,6 +164,9 @@ const readSql = (file: string, params: Record<string, number>) =>
     fs.readFileSync(path.join(DASHBOARD_SQL, file), "utf8"),
   );
 
+/** The Data API's TIMESTAMP text ("2026-11-30 09:54:00", UTC without a zone) as epoch ms. */
+const utcMs = (text: string) => Date.parse(`${text.replace(" ", "T")}${text.endsWith("Z") ? "" : "Z"}`);
+
 /** Route demand from the warehouse the workers load: the newest windows (top routes) and recent panes. */
 export function demandCollector(warehouse: Pick<DataApi, "query">, minutes = 30, show = 10): Collector {
   const seriesSql = readSql("route-demand-series.sql", { minutes });
@@ -171,9 +174,7 @@ export function demandCollector(warehouse: Pick<DataApi, "query">, minutes = 30,
   return async () => {
     const [series, top] = await Promise.all([warehouse.query(seriesSql), warehouse.query(topSql)]);
     const points: RoutePoint[] = series.map((r) => ({
-      t: Date.parse(
-        `${String(r["pane_start"]).replace(" ", "T")}${String(r["pane_start"]).endsWith("Z") ? "" : "Z"}`,
-      ),
+      t: utcMs(String(r["pane_start"])),
       route: String(r["route"]),
       bookings: Number(r["bookings"]),
     }));

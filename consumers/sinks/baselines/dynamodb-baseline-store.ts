@@ -61,7 +61,7 @@ export class DynamoDbBaselineStore implements BaselineStore {
   async load(keys: Iterable<string>): Promise<void> {
     const missing = [...new Set(keys)].filter((k) => !this.loaded.has(k));
     for (let i = 0; i < missing.length; i += 100) {
-      let pending: Record<string, string>[] = missing.slice(i, i + 100).map((pk) => ({ pk }));
+      let pending = missing.slice(i, i + 100);
       for (let attempt = 1; pending.length > 0; attempt++) {
         if (attempt > this.maxAttempts)
           throw new BaselineStoreError(
@@ -71,32 +71,25 @@ export class DynamoDbBaselineStore implements BaselineStore {
         try {
           out = await this.client.send(
             new BatchGetItemCommand({
-              RequestItems: {
-                [this.tableName]: { Keys: pending.map((k) => ({ pk: { S: k["pk"] as string }, sk: SK })) },
-              },
+              RequestItems: { [this.tableName]: { Keys: pending.map((pk) => ({ pk: { S: pk }, sk: SK })) } },
             }),
           );
         } catch (e) {
           throw new BaselineStoreError(`reading baselines failed: ${(e as Error).message}`, { cause: e });
         }
-        const items =
-          (out.Responses as Record<string, Record<string, { S?: string }>[]> | undefined)?.[this.tableName] ??
-          [];
-        for (const item of items) {
+        for (const item of out.Responses?.[this.tableName] ?? []) {
           const pk = item["pk"]?.S;
           const points = item["points"]?.S;
           if (pk !== undefined && points !== undefined && !this.dirty.has(pk))
             this.states.set(pk, decode(points));
         }
-        const unprocessed = (
-          out.UnprocessedKeys as Record<string, { Keys?: Record<string, { S?: string }>[] }> | undefined
-        )?.[this.tableName]?.Keys;
-        const unprocessedKeys = (unprocessed ?? [])
-          .map((k) => k["pk"]?.S)
-          .filter((k): k is string => k !== undefined);
-        for (const k of pending)
-          if (!unprocessedKeys.includes(k["pk"] as string)) this.loaded.add(k["pk"] as string);
-        pending = unprocessedKeys.map((pk) => ({ pk }));
+        const unprocessed = new Set(
+          (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []).flatMap((k) =>
+            k["pk"]?.S === undefined ? [] : [k["pk"].S],
+          ),
+        );
+        for (const pk of pending) if (!unprocessed.has(pk)) this.loaded.add(pk);
+        pending = [...unprocessed];
         if (pending.length > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
       }
     }
