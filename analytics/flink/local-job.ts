@@ -1,0 +1,80 @@
+// Runs the insights jar outside Managed Flink: a JVM whose main() starts a Flink MiniCluster in-process.
+// Two uses: file mode (a bounded run over a JSON-lines file, for the tests and the benchmark) and stream
+// mode (the local stack of `npm start`, through local/flink). Settings are the job's own (JobSettings.java),
+// passed as `--name value`.
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { FLINK_MAIN_CLASS, LOCAL_LOG_CONFIG, localClasspath } from "./artifact";
+
+export type JobSettings = Readonly<Record<string, string>>;
+
+export class FlinkJobError extends Error {
+  readonly code = "FLINK_JOB_FAILED";
+}
+
+/** The `java` command line (without the executable) that runs the job with these settings. */
+export function javaArgs(settings: JobSettings, heapMb = 768): string[] {
+  return [
+    `-Xmx${heapMb}m`,
+    `-Dlog4j.configurationFile=${LOCAL_LOG_CONFIG}`,
+    "-cp",
+    localClasspath(),
+    FLINK_MAIN_CLASS,
+    ...Object.entries(settings).flatMap(([k, v]) => [`--${k}`, v]),
+  ];
+}
+
+export const javaExecutable = (): string =>
+  process.env["JAVA_HOME"] ? path.join(process.env["JAVA_HOME"], "bin", "java") : "java";
+
+export interface FileJobOptions {
+  readonly sourceFile: string;
+  readonly sinkDir: string;
+  readonly allowedLatenessSeconds: number;
+  readonly heapMb?: number;
+}
+
+/** Runs the job over a file to its end; resolves with the wall time, or fails with the JVM's last words. */
+export function runFileJob(options: FileJobOptions): Promise<{ ms: number }> {
+  const started = Date.now();
+  const args = javaArgs(
+    {
+      sourceFile: options.sourceFile,
+      sinkDir: options.sinkDir,
+      allowedLatenessSeconds: String(options.allowedLatenessSeconds),
+    },
+    options.heapMb,
+  );
+  return new Promise((resolve, reject) => {
+    const child = spawn(javaExecutable(), args, { stdio: ["ignore", "pipe", "pipe"] });
+    let tail = "";
+    const keep = (chunk: Buffer) => {
+      tail = (tail + chunk.toString()).slice(-8000);
+    };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    child.once("error", (e) => reject(new FlinkJobError(`java could not be started: ${e.message}`)));
+    child.once("exit", (code, signal) =>
+      code === 0
+        ? resolve({ ms: Date.now() - started })
+        : reject(new FlinkJobError(`the Flink job exited with ${signal ?? `code ${code}`}:\n${tail.trim()}`)),
+    );
+  });
+}
+
+/** Every JSON line a file-mode run wrote for one sink table (its folder holds one part file per writer). */
+export function readSinkLines(sinkDir: string, table: string): string[] {
+  const dir = path.join(sinkDir, table);
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => !f.startsWith("."));
+  } catch {
+    return [];
+  }
+  return files.flatMap((f) =>
+    readFileSync(path.join(dir, f), "utf8")
+      .split("\n")
+      .filter((l) => l.length > 0),
+  );
+}

@@ -1,0 +1,3 @@
+// The demand-insights contract: what the Flink SQL app writes and the insight consumers read.
+export * from "./decoder";
+export * from "./schema";
