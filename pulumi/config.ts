@@ -1,6 +1,9 @@
 // The stack's configuration, typed and validated once: every problem is reported together, each naming
 // its `flightpulse:` key, before a single resource is declared.
+import { existsSync } from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { FLINK_JAR } from "../analytics/flink/artifact";
 
 export interface AlertSubscription {
   /** e-mail address or E.164 phone number. */
@@ -30,8 +33,8 @@ export interface StackConfig {
   readonly apiRateLimit: number;
   readonly apiBurstLimit: number;
   readonly redshiftBaseCapacity: number;
-  readonly flinkCodeBucket: string;
-  readonly flinkCodeKey: string;
+  /** The built runner jar (analytics/flink/artifact.ts) the stack uploads. */
+  readonly flinkJar: string;
   readonly flinkParallelism: number;
   readonly flinkAutoScaling: boolean;
   readonly quicksightEnabled: boolean;
@@ -129,15 +132,10 @@ export function loadStackConfig(
   const redshiftBaseCapacity = int("redshiftBaseCapacity", 8, 512);
   if (redshiftBaseCapacity % 8 !== 0)
     problems.push(`${key("redshiftBaseCapacity")} must be a multiple of 8 RPUs`);
-  const flinkCodeBucket = config.get("flinkCodeBucket") ?? "";
-  const flinkCodeKey = config.get("flinkCodeKey") ?? "";
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(flinkCodeBucket))
+  const flinkJar = path.resolve(config.get("flinkJar") ?? FLINK_JAR);
+  if (!existsSync(flinkJar))
     problems.push(
-      `${key("flinkCodeBucket")} is required: the S3 bucket holding the Flink application's code`,
-    );
-  if (flinkCodeKey === "")
-    problems.push(
-      `${key("flinkCodeKey")} is required: the S3 key of the Flink application's code (zip or jar)`,
+      `${key("flinkJar")}: the Flink application's jar ${flinkJar} does not exist; build it with \`npm run build:flink\` before \`pulumi up\``,
     );
   const quicksightEnabled = bool("quicksightEnabled");
   const quicksightPrincipalArn = config.get("quicksightPrincipalArn");
@@ -180,8 +178,7 @@ export function loadStackConfig(
     apiRateLimit: int("apiRateLimit", 1, 10_000),
     apiBurstLimit: int("apiBurstLimit", 1, 5_000),
     redshiftBaseCapacity,
-    flinkCodeBucket,
-    flinkCodeKey,
+    flinkJar,
     flinkParallelism: int("flinkParallelism", 1, 64),
     flinkAutoScaling: bool("flinkAutoScaling"),
     quicksightEnabled,

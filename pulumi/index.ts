@@ -2,7 +2,9 @@
 // subsystem; names come from analytics/resource-names.ts, the same ones the local stack uses.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { jarDigest } from "../analytics/flink/artifact";
 import { resourceNames } from "../analytics/resource-names";
+import { WORKER_SETTINGS } from "../consumers/config/worker-settings";
 import { Alerts } from "./components/alerts";
 import { ConsumerService } from "./components/consumer-service";
 import { Encryption } from "./components/encryption";
@@ -79,8 +81,9 @@ const flink = new FlinkApp("insights", {
   sourceStreamName: stream.bookingStream.name,
   sinkStreamArn: stream.insightsStream.arn,
   sinkStreamName: stream.insightsStream.name,
-  codeBucket: cfg.flinkCodeBucket,
-  codeKey: cfg.flinkCodeKey,
+  jarPath: cfg.flinkJar,
+  jarSha256: jarDigest(cfg.flinkJar),
+  allowedLatenessSeconds: WORKER_SETTINGS.allowedLatenessSeconds.default,
   parallelism: cfg.flinkParallelism,
   autoScaling: cfg.flinkAutoScaling,
   kmsKeyArn,

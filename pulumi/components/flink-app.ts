@@ -1,10 +1,17 @@
-// FlinkApp: the Managed Service for Apache Flink SQL application (FLINK-1_20) for cross-route insights,
-// reading booking-events and writing demand-insights. Code from S3 (bucket and key from stack config),
-// checkpointing and snapshots on, parallelism and autoscaling from config, logs to CloudWatch.
+// FlinkApp: the Managed Service for Apache Flink application (runtime FLINK-1_19) that runs the SQL of
+// sql/flink for cross-route insights, reading booking-events and writing demand-insights. Its code is the
+// runner jar built by `npm run build:flink`, uploaded here under a content-addressed key (a new jar is a new
+// key, so a changed jar is an application update and an unchanged one is no change at all). Checkpoints
+// and snapshots on, parallelism and autoscaling from config, logs to CloudWatch.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { flinkPolicy } from "../iam/policies";
 import { baseTags, serviceRole } from "./common";
+
+/** The Managed Flink runtime the jar is built for (Flink 1.19.3, flink-connector-kinesis 4.3.0-1.19). */
+export const FLINK_RUNTIME = "FLINK-1_19";
+/** The runtime property group the runner reads (JobSettings.java). */
+export const FLINK_PROPERTY_GROUP = "FlinkApplicationProperties";
 
 export interface FlinkAppArgs {
   readonly stack: string;
@@ -13,20 +20,84 @@ export interface FlinkAppArgs {
   readonly sourceStreamName: pulumi.Input<string>;
   readonly sinkStreamArn: pulumi.Input<string>;
   readonly sinkStreamName: pulumi.Input<string>;
-  readonly codeBucket: string;
-  readonly codeKey: string;
+  /** The built runner jar on this machine, and its SHA-256 (the S3 key is derived from it). */
+  readonly jarPath: string;
+  readonly jarSha256: string;
+  /** The workers' allowed lateness: both sides call an event late by the same rule. */
+  readonly allowedLatenessSeconds: number;
   readonly parallelism: number;
   readonly autoScaling: boolean;
   readonly kmsKeyArn: pulumi.Input<string>;
   readonly logRetentionDays: number;
 }
 
+/** S3 key of a jar: the same bytes always land under the same key. */
+export const flinkCodeKey = (jarSha256: string): string =>
+  `flink/flightpulse-flink-insights-${jarSha256}.jar`;
+
 export class FlinkApp extends pulumi.ComponentResource {
   readonly application: aws.kinesisanalyticsv2.Application;
+  readonly codeBucket: aws.s3.Bucket;
+  readonly codeObject: aws.s3.BucketObjectv2;
 
   constructor(name: string, args: FlinkAppArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flightpulse:insights:FlinkApp", name, {}, opts);
     const tags = baseTags(args.stack, "flink");
+    this.codeBucket = new aws.s3.Bucket(
+      `${name}-code`,
+      { bucketPrefix: `flightpulse-${args.stack}-flink-code-`, forceDestroy: args.stack !== "prod", tags },
+      { parent: this },
+    );
+    new aws.s3.BucketPublicAccessBlock(
+      `${name}-code-public-access`,
+      {
+        bucket: this.codeBucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      { parent: this },
+    );
+    new aws.s3.BucketOwnershipControls(
+      `${name}-code-ownership`,
+      { bucket: this.codeBucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      { parent: this },
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-code-encryption`,
+      {
+        bucket: this.codeBucket.id,
+        rules: [
+          {
+            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
+            bucketKeyEnabled: true,
+          },
+        ],
+      },
+      { parent: this },
+    );
+    // Earlier jars stay (rollback to a previous application version needs its code).
+    new aws.s3.BucketVersioning(
+      `${name}-code-versioning`,
+      { bucket: this.codeBucket.id, versioningConfiguration: { status: "Enabled" } },
+      { parent: this },
+    );
+    const codeKey = flinkCodeKey(args.jarSha256);
+    this.codeObject = new aws.s3.BucketObjectv2(
+      `${name}-code-jar`,
+      {
+        bucket: this.codeBucket.id,
+        key: codeKey,
+        source: new pulumi.asset.FileAsset(args.jarPath),
+        contentType: "application/java-archive",
+        serverSideEncryption: "aws:kms",
+        kmsKeyId: args.kmsKeyArn,
+        tags,
+      },
+      { parent: this },
+    );
+
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
       {
@@ -46,14 +117,14 @@ export class FlinkApp extends pulumi.ComponentResource {
       `${name}-role`,
       "kinesisanalytics.amazonaws.com",
       pulumi
-        .all([args.sourceStreamArn, args.sinkStreamArn, args.kmsKeyArn, logGroup.arn])
-        .apply(([sourceStreamArn, sinkStreamArn, kmsKeyArn, logGroupArn]) =>
+        .all([args.sourceStreamArn, args.sinkStreamArn, args.kmsKeyArn, logGroup.arn, this.codeBucket.arn])
+        .apply(([sourceStreamArn, sinkStreamArn, kmsKeyArn, logGroupArn, bucketArn]) =>
           flinkPolicy({
             sourceStreamArn,
             sinkStreamArn,
             kmsKeyArn,
             logGroupArn,
-            codeObjectArn: `arn:aws:s3:::${args.codeBucket}/${args.codeKey}`,
+            codeObjectArn: `${bucketArn}/${codeKey}`,
           }),
         ),
       { parent: this, tags },
@@ -62,14 +133,14 @@ export class FlinkApp extends pulumi.ComponentResource {
       `${name}-app`,
       {
         name: `flightpulse-${args.stack}-insights`,
-        runtimeEnvironment: "FLINK-1_20",
+        runtimeEnvironment: FLINK_RUNTIME,
         serviceExecutionRole: role.arn,
         startApplication: true,
         applicationConfiguration: {
           applicationCodeConfiguration: {
             codeContentType: "ZIPFILE",
             codeContent: {
-              s3ContentLocation: { bucketArn: `arn:aws:s3:::${args.codeBucket}`, fileKey: args.codeKey },
+              s3ContentLocation: { bucketArn: this.codeBucket.arn, fileKey: this.codeObject.key },
             },
           },
           applicationSnapshotConfiguration: { snapshotsEnabled: true },
@@ -91,11 +162,13 @@ export class FlinkApp extends pulumi.ComponentResource {
           environmentProperties: {
             propertyGroups: [
               {
-                propertyGroupId: "FlinkApplicationProperties",
+                propertyGroupId: FLINK_PROPERTY_GROUP,
                 propertyMap: {
                   region: args.region,
                   sourceStream: args.sourceStreamName,
                   sinkStream: args.sinkStreamName,
+                  initialPosition: "TRIM_HORIZON",
+                  allowedLatenessSeconds: String(args.allowedLatenessSeconds),
                 },
               },
             ],
@@ -106,8 +179,8 @@ export class FlinkApp extends pulumi.ComponentResource {
         },
         tags,
       },
-      { parent: this },
+      { parent: this, dependsOn: [this.codeObject] },
     );
-    this.registerOutputs({ application: this.application.name });
+    this.registerOutputs({ application: this.application.name, codeKey });
   }
 }

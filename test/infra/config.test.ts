@@ -5,7 +5,7 @@ import { loadStackConfig, StackConfigError } from "../../pulumi/config";
 
 const config = (values: Record<string, string>) =>
   ({ get: (k: string) => values[k] }) as unknown as pulumi.Config;
-const valid = { flinkCodeBucket: "artifacts-bucket", flinkCodeKey: "flink/app.zip" };
+const valid = { flinkJar: __filename };
 
 describe("stack configuration (pulumi/config.ts)", () => {
   it("applies documented defaults", () => {
@@ -31,6 +31,7 @@ describe("stack configuration (pulumi/config.ts)", () => {
           redshiftBaseCapacity: "10",
           azCount: "1",
           quicksightEnabled: "true",
+          flinkJar: "/nonexistent/insights.jar",
           alertSubscriptions:
             '[{"protocol":"sms","endpoint":"12345"},{"protocol":"email","endpoint":"x@y.z","origins":["lhr"]}]',
         }),
@@ -46,14 +47,20 @@ describe("stack configuration (pulumi/config.ts)", () => {
       "flightpulse:workerMaxCount",
       "flightpulse:redshiftBaseCapacity",
       "flightpulse:azCount",
-      "flightpulse:flinkCodeBucket",
-      "flightpulse:flinkCodeKey",
+      "flightpulse:flinkJar",
       "flightpulse:quicksightPrincipalArn",
       "flightpulse:alertSubscriptions[0].endpoint",
       "flightpulse:alertSubscriptions[1].origins",
     ]) {
       expect(text).to.include(key);
     }
+  });
+
+  it("names the build command when the Flink jar is missing", () => {
+    expect(() => loadStackConfig(config({ flinkJar: "/nonexistent/insights.jar" }), "dev")).to.throw(
+      StackConfigError,
+      /flightpulse:flinkJar: the Flink application's jar \/nonexistent\/insights.jar does not exist; build it with `npm run build:flink`/,
+    );
   });
 
   it("turns a revenue team's origins and alert types into an SNS filter policy", () => {

@@ -1,6 +1,7 @@
 // Runs the Pulumi program under mocks for one stack, with that stack's own Pulumi.<stack>.yaml, and
 // captures every resource's type, name and inputs. No CLI, no provider plugin, no AWS.
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
@@ -22,12 +23,23 @@ export interface StackRun {
   of(type: string): Captured[];
 }
 
+/**
+ * A stand-in for the built Flink jar, so the stacks build under mocks without Maven: the program reads and
+ * hashes the file, and the tests check the upload is keyed by exactly these bytes.
+ */
+export const FIXTURE_FLINK_JAR = path.join(os.tmpdir(), "flightpulse-infra-test-insights.jar");
+export const FIXTURE_FLINK_JAR_BYTES = Buffer.from("PK\u0003\u0004 flightpulse infra-test stand-in jar");
+
 export function stackConfig(stack: string): Record<string, string> {
   const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
   const doc = parse(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
-  return Object.fromEntries(
-    Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
-  );
+  fs.writeFileSync(FIXTURE_FLINK_JAR, FIXTURE_FLINK_JAR_BYTES);
+  return {
+    "flightpulse:flinkJar": FIXTURE_FLINK_JAR,
+    ...Object.fromEntries(
+      Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+    ),
+  };
 }
 
 function computed(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
@@ -39,7 +51,10 @@ function computed(type: string, name: string, inputs: Record<string, unknown>): 
     extra["invokeUrl"] = `https://${name}.execute-api.eu-west-1.amazonaws.com/v1`;
   if (type === "aws:ecr/repository:Repository")
     extra["repositoryUrl"] = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/${physical}`;
-  if (type === "aws:s3/bucket:Bucket") extra["bucket"] = `${inputs["bucketPrefix"] ?? name}abc123`;
+  if (type === "aws:s3/bucket:Bucket") {
+    extra["bucket"] = `${inputs["bucketPrefix"] ?? name}abc123`;
+    extra["arn"] = `arn:aws:s3:::${extra["bucket"]}`;
+  }
   if (type === "aws:redshiftserverless/workgroup:Workgroup")
     extra["endpoints"] = [{ address: `${physical}.redshift-serverless.amazonaws.com`, port: 5439 }];
   if (type === "aws:kms/key:Key") extra["keyId"] = `${name}-key-id`;

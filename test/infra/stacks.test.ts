@@ -1,10 +1,17 @@
+import { createHash } from "node:crypto";
 import { expect } from "chai";
 import { eventBatchJsonSchemaDraft04, eventJsonSchemaDraft04 } from "../../analytics/events";
 import { resourceNames } from "../../analytics/resource-names";
-import { deployedWorkerSettingNames } from "../../consumers/config/worker-settings";
+import { deployedWorkerSettingNames, WORKER_SETTINGS } from "../../consumers/config/worker-settings";
 import { TABLES } from "../../consumers/tables/table-definitions";
 import { STOP_TIMEOUT_SECONDS } from "../../pulumi/components/consumer-service";
-import { allStackRuns, type Captured, type StackRun } from "./harness";
+import {
+  allStackRuns,
+  type Captured,
+  FIXTURE_FLINK_JAR,
+  FIXTURE_FLINK_JAR_BYTES,
+  type StackRun,
+} from "./harness";
 
 const STACKS = ["dev", "staging", "prod"] as const;
 let runs = new Map<string, StackRun>();
@@ -125,6 +132,48 @@ describe("Pulumi stacks (mocks)", function () {
       const svc = one(run, "aws:ecs/service:Service").inputs;
       expect(svc["deploymentCircuitBreaker"]).to.deep.equal({ enable: true, rollback: true });
       expect(svc["deploymentMinimumHealthyPercent"]).to.equal(100);
+    }
+  });
+
+  it("uploads the built Flink jar under its content address and runs it on FLINK-1_19 with the runner's settings", async () => {
+    const sha = createHash("sha256").update(FIXTURE_FLINK_JAR_BYTES).digest("hex");
+    for (const [stack, run] of runs) {
+      const jar = one(run, "aws:s3/bucketObjectv2:BucketObjectv2").inputs;
+      expect(jar["key"]).to.equal(`flink/flightpulse-flink-insights-${sha}.jar`);
+      expect(await (jar["source"] as { path: Promise<string> }).path).to.equal(FIXTURE_FLINK_JAR);
+      expect(jar["serverSideEncryption"]).to.equal("aws:kms");
+      const app = one(run, "aws:kinesisanalyticsv2/application:Application").inputs;
+      expect(app["runtimeEnvironment"]).to.equal("FLINK-1_19");
+      const config = app["applicationConfiguration"] as {
+        applicationCodeConfiguration: {
+          codeContent: { s3ContentLocation: { bucketArn: string; fileKey: string } };
+        };
+        environmentProperties: {
+          propertyGroups: { propertyGroupId: string; propertyMap: Record<string, string> }[];
+        };
+      };
+      const location = config.applicationCodeConfiguration.codeContent.s3ContentLocation;
+      expect(location.fileKey).to.equal(jar["key"]);
+      expect(location.bucketArn).to.match(new RegExp(`flightpulse-${stack}-flink-code-`));
+      const names = resourceNames(stack);
+      expect(config.environmentProperties.propertyGroups).to.deep.equal([
+        {
+          propertyGroupId: "FlinkApplicationProperties",
+          propertyMap: {
+            region: "eu-west-1",
+            sourceStream: names.bookingStream,
+            sinkStream: names.insightsStream,
+            initialPosition: "TRIM_HORIZON",
+            allowedLatenessSeconds: String(WORKER_SETTINGS.allowedLatenessSeconds.default),
+          },
+        },
+      ]);
+      // The role may read exactly that object.
+      const policies = run
+        .of("aws:iam/rolePolicy:RolePolicy")
+        .map((p) => String(p.inputs["policy"]))
+        .filter((p) => p.includes("ApplicationCode"));
+      expect(policies.join("\n")).to.include(`flink-code-abc123/${jar["key"]}`);
     }
   });
 });
