@@ -18,6 +18,7 @@ import { shutdownOnSignals } from "./kcl/signals";
 import { startHealthServer } from "./observability/health-server";
 import { createLogger } from "./observability/logger";
 import { BookingRecordProcessor, type ProcessorCounters } from "./processor/booking-record-processor";
+import { type InsightCounters, InsightRecordProcessor } from "./processor/insight-record-processor";
 import { AlertSink } from "./sinks/alerts/alert-sink";
 import { DynamoDbAlertStateStore } from "./sinks/alerts/alert-state-store";
 import { SnsAlertPublisher } from "./sinks/alerts/sns-alert-publisher";
@@ -146,15 +147,39 @@ export async function runWorker(
       }),
     onError: (where, e) => log.error(`${where} failed`, { err: e }),
   });
+  // The second lease application: the Flink app's insights into the warehouse (nothing to do without one).
+  const insightCounters: InsightCounters = { insights: 0, rejected: 0 };
+  const insights =
+    warehouse === undefined
+      ? undefined
+      : new Scheduler({
+          config: kclConfig({
+            streamName: cfg.names.insightsStream,
+            workerId: cfg.workerId,
+            failoverTimeMillis: s.failoverMillis,
+            maxRecords: s.maxRecords,
+            initialPosition: "TRIM_HORIZON",
+          }),
+          refresher: new DynamoDbLeaseRefresher(aws.dynamodb, cfg.names.insightsLeaseTable),
+          lister: sdkShardLister(aws.kinesis),
+          reader: sdkKinesisReadPort(aws.kinesis),
+          processors: () => new InsightRecordProcessor({ warehouse, log, counters: insightCounters }),
+          onError: (where, e) => log.error(`insights ${where} failed`, { err: e }),
+        });
   const health = await startHealthServer(
     {
       health: () => ({
         healthy: scheduler.status === "running",
         status: scheduler.status,
         leases: scheduler.coordinator.held().length,
+        insightLeases: insights?.coordinator.held().length ?? 0,
         workerId: cfg.workerId,
       }),
-      metrics: () => ({ ...scheduler.metrics.snapshot(), ...counters }),
+      metrics: () => ({
+        ...scheduler.metrics.snapshot(),
+        ...counters,
+        insightsLoaded: insightCounters.insights,
+      }),
     },
     s.healthPort,
     s.healthHost,
@@ -164,15 +189,17 @@ export async function runWorker(
   }, 60_000);
   emf.unref();
   await scheduler.start();
+  await insights?.start();
   log.info("worker started", {
     stream: cfg.names.bookingStream,
+    insightsStream: insights === undefined ? undefined : cfg.names.insightsStream,
     health: health.url,
     warehouse: warehouse !== undefined,
   });
   shutdownOnSignals(
     {
       shutdown: async () => {
-        const released = await scheduler.shutdown();
+        const [released] = await Promise.all([scheduler.shutdown(), insights?.shutdown()]);
         await warehouse?.close();
         await health.close();
         aws.destroy();

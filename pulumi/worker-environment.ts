@@ -9,6 +9,8 @@ export interface WorkerEnvironmentInputs {
   readonly region: string;
   readonly bookingStream: pulumi.Input<string>;
   readonly leaseTable: pulumi.Input<string>;
+  readonly insightsStream: pulumi.Input<string>;
+  readonly insightsLeaseTable: pulumi.Input<string>;
   readonly manifestTable: pulumi.Input<string>;
   readonly alertStateTable: pulumi.Input<string>;
   readonly rejectedTable: pulumi.Input<string>;
@@ -29,6 +31,8 @@ export function workerEnvironment(
     AWS_REGION: i.region,
     FLIGHTPULSE_BOOKING_STREAM: i.bookingStream,
     FLIGHTPULSE_LEASE_TABLE: i.leaseTable,
+    FLIGHTPULSE_INSIGHTS_STREAM: i.insightsStream,
+    FLIGHTPULSE_INSIGHTS_LEASE_TABLE: i.insightsLeaseTable,
     FLIGHTPULSE_MANIFEST_TABLE: i.manifestTable,
     FLIGHTPULSE_ALERT_STATE_TABLE: i.alertStateTable,
     FLIGHTPULSE_REJECTED_TABLE: i.rejectedTable,

@@ -14,6 +14,8 @@ export interface WorkerConfig {
   readonly names: {
     readonly bookingStream: string;
     readonly leaseTable: string;
+    readonly insightsStream: string;
+    readonly insightsLeaseTable: string;
     readonly manifestTable: string;
     readonly alertStateTable: string;
     readonly rejectedTable: string;
@@ -51,6 +53,8 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     names: {
       bookingStream: s.bookingStream ?? derived.bookingStream,
       leaseTable: s.leaseTable ?? derived.leaseTable,
+      insightsStream: s.insightsStream ?? derived.insightsStream,
+      insightsLeaseTable: s.insightsLeaseTable ?? derived.insightsLeaseTable,
       manifestTable: s.manifestTable ?? derived.manifestTable,
       alertStateTable: s.alertStateTable ?? derived.alertStateTable,
       rejectedTable: s.rejectedTable ?? derived.rejectedTable,

@@ -48,6 +48,24 @@ export const WORKER_SETTINGS = {
     }),
     defaultText: derived,
   },
+  insightsStream: {
+    ...optional({
+      env: "FLIGHTPULSE_INSIGHTS_STREAM",
+      description: "Kinesis stream of the Flink app's insights, read when the warehouse is configured",
+      deployed: true,
+      parse: name,
+    }),
+    defaultText: derived,
+  },
+  insightsLeaseTable: {
+    ...optional({
+      env: "FLIGHTPULSE_INSIGHTS_LEASE_TABLE",
+      description: "DynamoDB lease table of the insights consumer application (KCL format)",
+      deployed: true,
+      parse: name,
+    }),
+    defaultText: derived,
+  },
   manifestTable: {
     ...optional({
       env: "FLIGHTPULSE_MANIFEST_TABLE",

@@ -156,6 +156,47 @@ export const WAREHOUSE_TABLES: readonly TableSpec[] = [
     ],
   ),
   t(
+    "airport_demand_insights",
+    ["window_start", "airport", "direction"],
+    [
+      ["window_start", "timestamp"],
+      ["window_end", "timestamp"],
+      ["airport", "text"],
+      ["direction", "text"],
+      ["searches", "int"],
+      ["bookings", "int"],
+      ["seats", "int"],
+      ["look_to_book", "decimal"],
+    ],
+  ),
+  t(
+    "top_route_insights",
+    ["window_end", "route"],
+    [
+      ["window_start", "timestamp"],
+      ["window_end", "timestamp"],
+      ["rank", "int"],
+      ["route", "text"],
+      ["origin", "text"],
+      ["destination", "text"],
+      ["seats", "int"],
+      ["bookings", "int"],
+    ],
+  ),
+  t(
+    "channel_conversion_insights",
+    ["window_start", "channel"],
+    [
+      ["window_start", "timestamp"],
+      ["window_end", "timestamp"],
+      ["channel", "text"],
+      ["searches", "int"],
+      ["bookings", "int"],
+      ["seats", "int"],
+      ["look_to_book", "decimal"],
+    ],
+  ),
+  t(
     "rejected_events",
     ["shard_id", "sequence_number", "sub_sequence"],
     [

@@ -15,6 +15,7 @@ export interface ConsumerServiceArgs {
   readonly subnetIds: pulumi.Input<string>[];
   readonly kmsKeyArn: pulumi.Input<string>;
   readonly bookingStreamArn: pulumi.Input<string>;
+  readonly insightsStreamArn: pulumi.Input<string>;
   readonly bookingStreamName: pulumi.Input<string>;
   readonly tableArns: pulumi.Input<string[]>;
   readonly topicArns: pulumi.Input<string>[];
@@ -97,21 +98,32 @@ export class ConsumerService extends pulumi.ComponentResource {
       pulumi
         .all([
           args.bookingStreamArn,
+          args.insightsStreamArn,
           args.tableArns,
           pulumi.all(args.topicArns),
           args.kmsKeyArn,
           args.redshiftWorkgroupArn,
           args.accountId,
         ])
-        .apply(([bookingStreamArn, tableArns, topicArns, kmsKeyArn, redshiftWorkgroupArn, accountId]) =>
-          workerPolicy({
+        .apply(
+          ([
             bookingStreamArn,
+            insightsStreamArn,
             tableArns,
             topicArns,
             kmsKeyArn,
             redshiftWorkgroupArn,
             accountId,
-          }),
+          ]) =>
+            workerPolicy({
+              bookingStreamArn,
+              insightsStreamArn,
+              tableArns,
+              topicArns,
+              kmsKeyArn,
+              redshiftWorkgroupArn,
+              accountId,
+            }),
         ),
       { parent: this, tags },
     );

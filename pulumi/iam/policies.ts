@@ -5,6 +5,8 @@ const KMS_USE = ["kms:Decrypt", "kms:GenerateDataKey"];
 
 export interface WorkerPolicyArgs {
   readonly bookingStreamArn: string;
+  /** The Flink app's output, read by the workers' second lease application. */
+  readonly insightsStreamArn: string;
   readonly tableArns: readonly string[];
   readonly topicArns: readonly string[];
   readonly kmsKeyArn: string;
@@ -16,7 +18,7 @@ export interface WorkerPolicyArgs {
 export function workerPolicy(a: WorkerPolicyArgs): PolicyDocument {
   return policy(
     allow(
-      "ReadBookingStream",
+      "ReadStreams",
       [
         "kinesis:DescribeStream",
         "kinesis:DescribeStreamSummary",
@@ -27,7 +29,7 @@ export function workerPolicy(a: WorkerPolicyArgs): PolicyDocument {
         "kinesis:DescribeStreamConsumer",
         "kinesis:ListStreamConsumers",
       ],
-      [a.bookingStreamArn],
+      [a.bookingStreamArn, a.insightsStreamArn],
     ),
     allow(
       "EnhancedFanOut",
