@@ -2,6 +2,7 @@
 // simulator and the live dashboard, with a status line, until Ctrl-C or --duration. Every child process
 // is stopped on SIGINT/SIGTERM; the emulators' watchdogs stop them even if this process is killed.
 
+import * as path from "node:path";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { clientOptions, createAwsClients, localAwsConfig } from "../../consumers/aws/clients";
 import { SdkDataApi } from "../../consumers/warehouse/data-api";
@@ -21,20 +22,23 @@ import { TrafficSimulator } from "../../ingest/simulator/traffic";
 import {
   alertsCollector,
   demandCollector,
+  insightsCollector,
   leasesCollector,
   manifestsCollector,
   rejectedCollector,
   workersCollector,
 } from "../dashboard/collectors";
 import { startDashboard } from "../dashboard/server";
+import { startLocalFlink } from "../flink/local-flink";
 import { LOCAL_WAREHOUSE, startLocalStack } from "../stack/local-stack";
 import { startLocalWorkers } from "../stack/local-workers";
 
 export const START_HELP = `Usage: flightpulse start [options]        (npm start -- [options])
 
 Runs the whole pipeline on this machine, no cloud account: Kinesis (kinesis-local) and DynamoDB
-(dynalite) emulators, the SNS endpoint, the streams/tables/topics of stack "local", the ingest endpoint,
-the traffic simulator and the live dashboard. Everything binds 127.0.0.1. Ctrl-C stops it all.
+(dynalite) emulators, the SNS endpoint, the streams/tables/topics of stack "local", the consumer workers,
+the Flink SQL app on a local Flink MiniCluster, the ingest endpoint, the traffic simulator and the live
+dashboard. Everything binds 127.0.0.1. Ctrl-C stops it all.
 
   --rate N              simulator events per second (default 50)
   --duration D          stop by itself after D (e.g. 90s, 10m)
@@ -52,6 +56,8 @@ the traffic simulator and the live dashboard. Everything binds 127.0.0.1. Ctrl-C
   --shards N            shards of the booking stream (default 4)
   --data-dir DIR        keep tables and stream data on disk in DIR (default: in memory)
   --workers N           consumer worker processes (default 2; their JSON logs go to .flightpulse/worker-N.log)
+  --no-flink            leave out the Flink SQL app (network insights); otherwise it runs on a local Flink
+                        MiniCluster (Java 17; the first start builds its jar with Maven), log in .flightpulse/flink.log
 
 Endpoints, PIDs and the dashboard URL are written to .flightpulse/local.json.`;
 
@@ -72,6 +78,7 @@ const OPTIONS = {
   shards: { type: "string" },
   "data-dir": { type: "string" },
   workers: { type: "string" },
+  "no-flink": { type: "boolean" },
   help: { type: "boolean" },
 } as const;
 
@@ -140,14 +147,41 @@ export async function start(io: CommandIo): Promise<number> {
     });
     cleanups.push(() => ingest.close());
     const workerCount = values.workers === undefined ? 2 : parseNumber("--workers", values.workers, 0, 16);
+    const workerEnv = demoWorkerSettings(rate, io.env ?? {});
+    const startingFlink =
+      values["no-flink"] === true
+        ? undefined
+        : startLocalFlink({
+            kinesisEndpoint: stack.state.endpoints.kinesis as string,
+            region: "us-east-1",
+            bookingStream: names.bookingStream,
+            insightsStream: names.insightsStream,
+            allowedLatenessSeconds: Number(workerEnv["FLIGHTPULSE_ALLOWED_LATENESS_SECONDS"] ?? 30),
+            logFile: path.join(io.cwd, ".flightpulse", "flink.log"),
+            log: (line) => io.out(`  ${line}`),
+          });
+    // Registered before it settles, so a failed start elsewhere still stops the JVM.
+    cleanups.push(async () => {
+      await (await startingFlink?.catch(() => undefined))?.stop();
+    });
     const workers = await startLocalWorkers(stack, {
       count: workerCount,
       cwd: io.cwd,
-      env: demoWorkerSettings(rate, io.env ?? {}),
+      env: workerEnv,
     });
     cleanups.push(async () => {
       await Promise.all(workers.map((w) => w.stop()));
     });
+    const flink = await startingFlink;
+    if (flink !== undefined) {
+      stack.update({
+        flink: { rest: flink.restUrl, log: ".flightpulse/flink.log" },
+        pids: { ...stack.state.pids, flink: flink.pid, flinkWatchdog: flink.watchdogPid },
+      });
+      io.out(
+        `  flink     ${flink.restUrl} (pid ${flink.pid}, Flink SQL app running, log .flightpulse/flink.log)`,
+      );
+    }
     stack.update({
       workers: workers.map((w) => ({ pid: w.pid, workerId: w.name, health: w.endpoint })),
       pids: {
@@ -164,6 +198,10 @@ export async function start(io: CommandIo): Promise<number> {
       io.out(`  ${w.name.padEnd(9)} ${w.endpoint}/health (pid ${w.pid}, logs .flightpulse/${w.name}.log)`);
     const aws = createAwsClients(localAwsConfig(stack.state.endpoints));
     cleanups.push(() => aws.destroy());
+    const warehouseApi = new SdkDataApi(aws.redshiftData, {
+      database: "dev",
+      workgroupName: LOCAL_WAREHOUSE,
+    });
     const dashPort = port("--port", values.port);
     const dashboard = await startDashboard({
       ...(dashPort !== undefined ? { port: dashPort } : {}),
@@ -174,8 +212,9 @@ export async function start(io: CommandIo): Promise<number> {
         manifests: manifestsCollector(aws.dynamodb, names.manifestTable),
         rejected: rejectedCollector(aws.dynamodb, names.rejectedTable),
         workers: workersCollector(() => stack.state.workers),
-        demand: demandCollector(
-          new SdkDataApi(aws.redshiftData, { database: "dev", workgroupName: LOCAL_WAREHOUSE }),
+        demand: demandCollector(warehouseApi),
+        insights: insightsCollector(warehouseApi, async () =>
+          flink === undefined ? "off" : await flink.jobState(),
         ),
       },
     });

@@ -194,3 +194,50 @@ export function demandCollector(warehouse: Pick<DataApi, "query">, minutes = 30,
     return { series: points, topRoutes };
   };
 }
+
+const windowOf = (row: Record<string, unknown> | undefined) =>
+  row === undefined
+    ? undefined
+    : {
+        start: new Date(utcMs(String(row["window_start"]))).toISOString(),
+        end: new Date(utcMs(String(row["window_end"]))).toISOString(),
+      };
+
+/** The Flink app's insights from the warehouse (the newest airport window and Top-N window), and its job state. */
+export function insightsCollector(
+  warehouse: Pick<DataApi, "query">,
+  status: () => Promise<string>,
+  show = 10,
+): Collector {
+  const airportsSql = readSql("insight-airports.sql", { limit: show });
+  const routesSql = readSql("insight-top-routes.sql", {});
+  return async () => {
+    const [state, airports, routes] = await Promise.all([
+      status(),
+      warehouse.query(airportsSql),
+      warehouse.query(routesSql),
+    ]);
+    const airportWindow = windowOf(airports[0]);
+    const routesWindow = windowOf(routes[0]);
+    return {
+      insights: {
+        status: state,
+        ...(airportWindow !== undefined ? { airportWindow } : {}),
+        airports: airports.map((r) => ({
+          airport: String(r["airport"]),
+          departingSeats: Number(r["departing_seats"]),
+          arrivingSeats: Number(r["arriving_seats"]),
+          searches: Number(r["searches"]),
+          bookings: Number(r["bookings"]),
+        })),
+        ...(routesWindow !== undefined ? { routesWindow } : {}),
+        topRoutes: routes.map((r) => ({
+          rank: Number(r["rank"]),
+          route: String(r["route"]),
+          seats: Number(r["seats"]),
+          bookings: Number(r["bookings"]),
+        })),
+      },
+    };
+  };
+}

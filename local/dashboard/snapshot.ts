@@ -63,6 +63,27 @@ export interface RejectedRow {
   readonly reason: string;
 }
 
+/** The Flink SQL app's cross-route insights, newest windows, as loaded into the warehouse. */
+export interface NetworkInsights {
+  /** The Flink job as its MiniCluster reports it (RUNNING, FAILED, …), or "off" with --no-flink. */
+  readonly status: string;
+  readonly airportWindow?: { readonly start: string; readonly end: string };
+  readonly airports: readonly {
+    readonly airport: string;
+    readonly departingSeats: number;
+    readonly arrivingSeats: number;
+    readonly searches: number;
+    readonly bookings: number;
+  }[];
+  readonly routesWindow?: { readonly start: string; readonly end: string };
+  readonly topRoutes: readonly {
+    readonly rank: number;
+    readonly route: string;
+    readonly seats: number;
+    readonly bookings: number;
+  }[];
+}
+
 export interface Totals {
   readonly eventsIn: number;
   readonly processed: number;
@@ -81,6 +102,7 @@ export interface DashboardSnapshot {
   readonly shards: readonly ShardRow[];
   readonly workers: readonly WorkerRow[];
   readonly rejected: readonly RejectedRow[];
+  readonly insights: NetworkInsights;
   /** Parts that could not be read this time, with why (shown, never hidden). */
   readonly problems: readonly string[];
 }
@@ -95,6 +117,7 @@ export const emptySnapshot = (now: number): DashboardSnapshot => ({
   shards: [],
   workers: [],
   rejected: [],
+  insights: { status: "off", airports: [], topRoutes: [] },
   problems: [],
 });
 

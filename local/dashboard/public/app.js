@@ -169,7 +169,46 @@ function render(s) {
       ),
     "nothing rejected",
   );
+  renderInsights(s.insights);
   document.getElementById("problems").textContent = s.problems.join(" · ");
+}
+
+const windowText = (w) => (w ? `${w.start.slice(11, 16)}–${w.end.slice(11, 16)} UTC` : "");
+
+function renderInsights(insights) {
+  const waiting = insights.status === "off" ? "off (--no-flink)" : "no window closed yet";
+  document.getElementById("insights-status").textContent = `Flink SQL app: ${insights.status}`;
+  document.getElementById("insights-airport-window").textContent = windowText(insights.airportWindow);
+  document.getElementById("insights-routes-window").textContent = windowText(insights.routesWindow);
+  fill(
+    "insight-airports",
+    insights.airports,
+    (a) =>
+      el(
+        "tr",
+        { "data-airport": a.airport },
+        el("td", {}, a.airport),
+        el("td", {}, fmt.format(a.departingSeats)),
+        el("td", {}, fmt.format(a.arrivingSeats)),
+        el("td", {}, fmt.format(a.searches)),
+        el("td", {}, fmt.format(a.bookings)),
+      ),
+    waiting,
+  );
+  fill(
+    "insight-routes",
+    insights.topRoutes,
+    (r) =>
+      el(
+        "tr",
+        { "data-route": r.route },
+        el("td", {}, r.rank),
+        el("td", {}, r.route),
+        el("td", {}, fmt.format(r.seats)),
+        el("td", {}, fmt.format(r.bookings)),
+      ),
+    waiting,
+  );
 }
 
 function connect() {

@@ -72,7 +72,7 @@ describe("insight record processor", () => {
     const h = harness();
     await h.processor.initialize({
       shardId: "shardId-000000000000",
-      startingPosition: { sequenceNumber: "TRIM_HORIZON" },
+      startingPosition: { sequenceNumber: "TRIM_HORIZON", subSequenceNumber: 0 },
     });
     // Act
     await h.processor.processRecords({
@@ -101,7 +101,7 @@ describe("insight record processor", () => {
     const h = harness();
     await h.processor.initialize({
       shardId: "shardId-000000000001",
-      startingPosition: { sequenceNumber: "TRIM_HORIZON" },
+      startingPosition: { sequenceNumber: "TRIM_HORIZON", subSequenceNumber: 0 },
     });
     await h.processor.processRecords({
       records: [record(JSON.stringify({ ...AIRPORT, airport: "lhr" }), 7), record("{not json", 8)],

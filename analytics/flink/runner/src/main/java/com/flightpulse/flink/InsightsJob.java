@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.StatementSet;
@@ -36,6 +37,10 @@ public final class InsightsJob {
     if (settings.local) {
       // Locally a failure should end the process and say why, not restart the job forever.
       config.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+      // The local stack asks the MiniCluster's REST API whether the job runs; only on loopback.
+      config.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+      config.set(RestOptions.ADDRESS, "127.0.0.1");
+      if (settings.restPort >= 0) config.set(RestOptions.BIND_PORT, Integer.toString(settings.restPort));
     }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
     boolean files = settings.sourceFile != null;

@@ -16,7 +16,7 @@ final class JobSettings {
       Set.of(
           "region", "sourceStream", "sinkStream", "initialPosition", "initialTimestamp",
           "allowedLatenessSeconds", "endpoint", "accessKeyId", "secretAccessKey", "parallelism",
-          "sourceFile", "sinkDir");
+          "sourceFile", "sinkDir", "restPort");
   private static final Set<String> POSITIONS = Set.of("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP");
 
   final String region;
@@ -33,6 +33,8 @@ final class JobSettings {
   final String sourceFile;
   /** ... and write each insight table as JSON lines under this folder instead of demand-insights. */
   final String sinkDir;
+  /** Local runs: the MiniCluster's REST port on 127.0.0.1 (0 picks a free one; -1 for none set). */
+  final int restPort;
   /** True when started with arguments (locally), false on Managed Flink. */
   final boolean local;
 
@@ -57,6 +59,7 @@ final class JobSettings {
     }
     allowedLatenessSeconds = integer(s, "allowedLatenessSeconds", 30, 0, 3600);
     parallelism = integer(s, "parallelism", local ? 1 : -1, -1, 1024);
+    restPort = integer(s, "restPort", -1, -1, 65535);
     endpoint = s.get("endpoint");
     if (endpoint != null && !endpoint.matches("^https?://[^\\s']+$")) {
       throw new SettingException("endpoint", "must be an http(s) URL, got \"" + endpoint + "\"");
