@@ -9,5 +9,5 @@ SELECT airport,
 FROM airport_demand_insights
 WHERE window_start = (SELECT MAX(window_start) FROM airport_demand_insights)
 GROUP BY airport
-ORDER BY departing_seats + arriving_seats DESC, airport
+ORDER BY SUM(seats) DESC, airport
 LIMIT :limit;

@@ -32,7 +32,7 @@ describe("dashboard in a browser (Chromium)", function () {
   it("shows live numbers, route demand and the surge alert within seconds, and Ctrl-C leaves no process", async () => {
     // Prepare: the pipeline with 5 s panes, 1-minute windows and a twenty-fold surge on LHR-DXB.
     const s = await startCli(
-      ["--rate", "200", "--kinesis", "kinesalite", "--surge", "LHR-DXB@3+120*20"],
+      ["--rate", "200", "--kinesis", "kinesalite", "--surge", "LHR-DXB@3+120*20", "--no-flink"],
       {
         FLIGHTPULSE_PANE_SECONDS: "5",
         FLIGHTPULSE_WINDOW_MINUTES: "1",

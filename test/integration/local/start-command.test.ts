@@ -17,7 +17,8 @@ describe("flightpulse start (the process behind npm start)", function () {
 
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     it(`answers on every endpoint within 15 s, and ${signal} leaves no process behind`, async () => {
-      const s = await startCli(["--no-simulator"]);
+      // Without the Flink JVM (its own test stops it with Ctrl-C): this one times the emulators and workers.
+      const s = await startCli(["--no-simulator", "--no-flink"]);
       try {
         expect(s.startupMs, "start-up time").to.be.below(15_000);
         const aws = createAwsClients(localAwsConfig(s.state.endpoints));
@@ -55,9 +56,10 @@ describe("flightpulse start (the process behind npm start)", function () {
     });
   }
 
-  it("leaves no emulator behind even when it is killed with SIGKILL", async () => {
-    const s = await startCli(["--no-simulator"]);
+  it("leaves no emulator, worker or Flink JVM behind even when it is killed with SIGKILL", async () => {
+    const s = await startCli(["--no-simulator"], {}, 120_000);
     try {
+      expect(s.state.pids, "the Flink JVM is among the children").to.have.property("flink");
       const children = Object.entries(s.state.pids)
         .filter(([name]) => name !== "flightpulse")
         .map(([, pid]) => pid);

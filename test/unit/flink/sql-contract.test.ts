@@ -62,7 +62,8 @@ function sqlTypesFor(schema: TSchema): string[] {
   }
 }
 
-const properties = (schema: TSchema) => (schema as TSchema & { properties: Record<string, TSchema> }).properties;
+const properties = (schema: TSchema) =>
+  (schema as TSchema & { properties: Record<string, TSchema> }).properties;
 
 describe("sql/flink against the event and insight contracts (static)", () => {
   it("reads only fields the counted events have, with a compatible type", () => {
@@ -86,15 +87,32 @@ describe("sql/flink against the event and insight contracts (static)", () => {
       ["destination", IataAirport.pattern],
       ["bookingRef", BookingRef.pattern],
     ]);
-    const channels = /`channel` IN \(([^)]+)\)/.exec(sql)?.[1]?.match(/'[^']+'/g)?.map((v) => v.slice(1, -1));
+    const channels = /`channel` IN \(([^)]+)\)/
+      .exec(sql)?.[1]
+      ?.match(/'[^']+'/g)
+      ?.map((v) => v.slice(1, -1));
     expect(channels).to.have.members((Channel.anyOf as { const: string }[]).map((c) => c.const));
     for (const m of sql.matchAll(/`type` = '([\w.]+)'/g)) expect(EVENT_TYPES).to.include(m[1]);
     const java = readFileSync(
-      path.join(ROOT, "analytics", "flink", "runner", "src", "main", "java", "com", "flightpulse", "flink", "ParseInstant.java"),
+      path.join(
+        ROOT,
+        "analytics",
+        "flink",
+        "runner",
+        "src",
+        "main",
+        "java",
+        "com",
+        "flightpulse",
+        "flink",
+        "ParseInstant.java",
+      ),
       "utf8",
     );
     const javaPattern = /Pattern\.compile\(\s*"((?:[^"\\]|\\.)*)"\)/.exec(java)?.[1]?.replace(/\\\\/g, "\\");
-    expect(javaPattern, "parse_instant accepts exactly the contract's timestamps").to.equal(Timestamp.pattern);
+    expect(javaPattern, "parse_instant accepts exactly the contract's timestamps").to.equal(
+      Timestamp.pattern,
+    );
   });
 
   it("writes each insight type to a sink table whose columns are exactly its schema's fields", () => {
