@@ -35,8 +35,11 @@ export interface FileJobOptions {
   readonly heapMb?: number;
 }
 
-/** Runs the job over a file to its end; resolves with the wall time, or fails with the JVM's last words. */
-export function runFileJob(options: FileJobOptions): Promise<{ ms: number }> {
+/**
+ * Runs the job over a file to its end; resolves with the JVM's wall time and the job's own net run time
+ * (without JVM start-up and planning), or fails with the JVM's last words.
+ */
+export function runFileJob(options: FileJobOptions): Promise<{ ms: number; jobMs: number }> {
   const started = Date.now();
   const args = javaArgs(
     {
@@ -55,11 +58,11 @@ export function runFileJob(options: FileJobOptions): Promise<{ ms: number }> {
     child.stdout.on("data", keep);
     child.stderr.on("data", keep);
     child.once("error", (e) => reject(new FlinkJobError(`java could not be started: ${e.message}`)));
-    child.once("exit", (code, signal) =>
-      code === 0
-        ? resolve({ ms: Date.now() - started })
-        : reject(new FlinkJobError(`the Flink job exited with ${signal ?? `code ${code}`}:\n${tail.trim()}`)),
-    );
+    child.once("exit", (code, signal) => {
+      const net = /\{"jobNetRuntimeMs":(\d+)\}/.exec(tail);
+      if (code === 0 && net !== null) resolve({ ms: Date.now() - started, jobMs: Number(net[1]) });
+      else reject(new FlinkJobError(`the Flink job exited with ${signal ?? `code ${code}`}:\n${tail.trim()}`));
+    });
   });
 }
 

@@ -1,0 +1,146 @@
+// The Flink SQL app's throughput: the runner jar on a local MiniCluster (file source, one slot) over the
+// same ~1M events as the analytics benchmark, side by side in one run with DuckDB (one thread) computing the
+// same insights from the same raw JSON (sql/reference/flink-*.sql, the baseline of the ratio) and with the
+// workers' RxJS demand pipeline over the same events. Five interleaved rounds after a warm-up; median and
+// range. Flink and DuckDB must produce the very same rows, or the benchmark fails.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { from, VirtualTimeScheduler } from "rxjs";
+import { demandOptions } from "../analytics/demand/demand-options";
+import { demandPipeline } from "../analytics/demand/demand-pipeline";
+import type { DemandInput, PositionedEvent } from "../analytics/demand/stream-items";
+import { decodeRecord } from "../analytics/events";
+import { buildFlinkArtifact } from "../analytics/flink/artifact";
+import { readSinkLines, runFileJob } from "../analytics/flink/local-job";
+import { InMemoryBaselineStore } from "../analytics/rules/route-baseline";
+import { dayOfTraffic } from "../test/fixtures/demand-traffic";
+import { decodeJobOutput, differences, referenceInsights } from "../test/fixtures/flink-reference";
+import { writeSection } from "./results";
+
+const N = Number(process.env["BENCH_EVENTS"] ?? 1_000_000);
+const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 5);
+const LATENESS_S = 30;
+const SINKS = ["airport_demand_insights", "top_route_insights", "channel_conversion_insights"];
+const BATCH = 500;
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1
+    ? (s[(s.length - 1) / 2] as number)
+    : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+};
+const fmt = (n: number, d = 0) =>
+  n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
+
+async function main() {
+  await buildFlinkArtifact({ onProgress: (l) => console.log(l) });
+  process.stdout.write(`generating ~${fmt(N)} events… `);
+  const traffic = dayOfTraffic({ events: N, shards: 4, seed: 11 });
+  // One delivery order for every engine: the analytics benchmark's batches of 500 per shard, interleaved.
+  const shards = [...traffic];
+  const delivery: { shardId: string; records: { seq: number; data: Uint8Array }[] }[] = [];
+  for (let i = 0; shards.some(([, r]) => i < r.length); i += BATCH)
+    for (const [shardId, records] of shards)
+      if (i < records.length) delivery.push({ shardId, records: records.slice(i, i + BATCH) });
+  const lines = delivery.flatMap((b) => b.records.map((r) => Buffer.from(r.data).toString("utf8")));
+  console.log(`${fmt(lines.length)} events`);
+  const dir = mkdtempSync(path.join(tmpdir(), "flightpulse-bench-flink-"));
+  const input = path.join(dir, "events.jsonl");
+  writeFileSync(input, `${lines.join("\n")}\n`);
+
+  const options = demandOptions();
+  const runRx = () => {
+    let panes = 0;
+    const inputs = (function* (): Generator<DemandInput> {
+      for (const b of delivery) {
+        const events: PositionedEvent[] = [];
+        for (const r of b.records) {
+          const d = decodeRecord(r.data);
+          if (d.ok)
+            events.push({
+              position: { sequenceNumber: String(r.seq) },
+              eventTimeMs: d.eventTimeMs,
+              event: d.event,
+            });
+        }
+        yield { kind: "events", shardId: b.shardId, events };
+      }
+      for (const shardId of traffic.keys()) yield { kind: "shard-ended", shardId, reason: "shard-end" };
+    })();
+    from(inputs)
+      .pipe(demandPipeline(options, new InMemoryBaselineStore(), new VirtualTimeScheduler()))
+      .subscribe((o) => {
+        if (o.kind === "pane") panes++;
+      });
+    return panes;
+  };
+
+  const flink = { wall: [] as number[], job: [] as number[] };
+  const duck: number[] = [];
+  const rx: number[] = [];
+  let rows = 0;
+  for (let round = 0; round <= ROUNDS; round++) {
+    const warmUp = round === 0;
+    const out = path.join(dir, `out-${round}`);
+    const f = await runFileJob({
+      sourceFile: input,
+      sinkDir: out,
+      allowedLatenessSeconds: LATENESS_S,
+      heapMb: 1024,
+    });
+    const d = await referenceInsights(lines, LATENESS_S * 1000);
+    const t0 = process.hrtime.bigint();
+    runRx();
+    const rxMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (warmUp) {
+      // Same rows from both engines, once: a change in output shows here before any figure is kept.
+      const actual = decodeJobOutput(SINKS.flatMap((t) => readSinkLines(out, t)));
+      const diff = differences(actual, d.rows);
+      if (diff.extra + diff.missing > 0) throw new Error(`Flink and DuckDB differ: ${JSON.stringify(diff)}`);
+      rows = actual.length;
+      console.log(`warm-up: Flink and DuckDB agree on all ${fmt(rows)} insight rows`);
+    } else {
+      flink.wall.push(f.ms);
+      flink.job.push(f.jobMs);
+      duck.push(d.ms);
+      rx.push(rxMs);
+      console.log(
+        `round ${round}: Flink ${fmt(f.jobMs)} ms (JVM ${fmt(f.ms)} ms), DuckDB ${fmt(d.ms)} ms, RxJS ${fmt(rxMs)} ms`,
+      );
+    }
+    rmSync(out, { recursive: true, force: true });
+  }
+  rmSync(dir, { recursive: true, force: true });
+
+  const n = lines.length;
+  const row = (label: string, ms: readonly number[], baseline: readonly number[]) => {
+    const ratios = ms.map((m, i) => (baseline[i] as number) / m);
+    return `| ${label} | ${fmt(median(ms))} | ${fmt((n / median(ms)) * 1000)} | ${fmt((median(ms) * 1000) / n, 2)} | ${fmt(median(ratios), 2)}× (${fmt(Math.min(...ratios), 2)}–${fmt(Math.max(...ratios), 2)}) |`;
+  };
+  const flinkRatios = flink.job.map((m, i) => (duck[i] as number) / m);
+  const body = [
+    `${fmt(n)} events (the analytics benchmark's simulated day, 4 shards interleaved in batches of 500, as one file); ${fmt(rows)} insight rows, identical from Flink and DuckDB; ${ROUNDS} interleaved rounds after a warm-up, medians with the range of the per-round ratio.`,
+    "",
+    "| run | median ms | events/s | µs/event | vs DuckDB (median, min–max) |",
+    "|---|---:|---:|---:|---:|",
+    row("DuckDB 1 thread: parse JSON + the three insights (baseline)", duck, duck),
+    row("Flink 1.19 MiniCluster, one slot: the job (net run time)", flink.job, duck),
+    row("Flink 1.19 MiniCluster, one slot: the JVM start to exit", flink.wall, duck),
+    row("flightpulse RxJS: decode + route panes + sliding + rules (other figures, same events)", rx, duck),
+    "",
+    `flink: median ${fmt(median(flinkRatios), 2)}× DuckDB (min ${fmt(Math.min(...flinkRatios), 2)}×, max ${fmt(Math.max(...flinkRatios), 2)}×) over ${ROUNDS} rounds, ${fmt((n / median(flink.job)) * 1000)} events/s`,
+  ].join("\n");
+  console.log(body);
+  writeSection(
+    "flink",
+    "Flink SQL app (MiniCluster) vs DuckDB vs the RxJS pipeline",
+    "npm run bench flink",
+    body,
+  );
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
