@@ -61,7 +61,8 @@ export function runFileJob(options: FileJobOptions): Promise<{ ms: number; jobMs
     child.once("exit", (code, signal) => {
       const net = /\{"jobNetRuntimeMs":(\d+)\}/.exec(tail);
       if (code === 0 && net !== null) resolve({ ms: Date.now() - started, jobMs: Number(net[1]) });
-      else reject(new FlinkJobError(`the Flink job exited with ${signal ?? `code ${code}`}:\n${tail.trim()}`));
+      else
+        reject(new FlinkJobError(`the Flink job exited with ${signal ?? `code ${code}`}:\n${tail.trim()}`));
     });
   });
 }
