@@ -3,6 +3,7 @@
 // same insights from the same raw JSON (sql/reference/flink-*.sql, the baseline of the ratio) and with the
 // workers' RxJS demand pipeline over the same events. Five interleaved rounds after a warm-up; median and
 // range. Flink and DuckDB must produce the very same rows, or the benchmark fails.
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -32,6 +33,52 @@ const median = (xs: readonly number[]) => {
 };
 const fmt = (n: number, d = 0) =>
   n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
+
+/** One run under Java Flight Recorder: the share of CPU samples per thread and the top frames by self time. */
+async function profileRound(input: string, out: string): Promise<string> {
+  const jfr = `${out}.jfr`;
+  await runFileJob({
+    sourceFile: input,
+    sinkDir: out,
+    allowedLatenessSeconds: LATENESS_S,
+    heapMb: 1024,
+    jvmOptions: [`-XX:StartFlightRecording=filename=${jfr},settings=profile`],
+  });
+  const printed = spawnSync("jfr", ["print", "--events", "jdk.ExecutionSample", "--stack-depth", "64", jfr], {
+    encoding: "utf8",
+    maxBuffer: 1 << 30,
+  });
+  if (printed.status !== 0) return `(no profile: jfr print failed: ${printed.stderr})`;
+  const self = new Map<string, number>();
+  const threads = new Map<string, number>();
+  let total = 0;
+  for (const sample of printed.stdout.split("jdk.ExecutionSample").slice(1)) {
+    const frame = /^\s+([\w$.<>]+)\(/m.exec(sample.slice(sample.indexOf("stackTrace")))?.[1];
+    const thread = /sampledThread = "([^"(]*)/.exec(sample)?.[1]?.trim() ?? "?";
+    if (frame === undefined) continue;
+    total++;
+    self.set(frame, (self.get(frame) ?? 0) + 1);
+    const group =
+      thread === "main" ? "main (planning, job submission)" : thread.replace(/\[\d+\]/g, "").slice(0, 70);
+    threads.set(group, (threads.get(group) ?? 0) + 1);
+  }
+  const top = (m: Map<string, number>, k: number) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .map(([name, c]) => `| ${name} | ${fmt((c * 100) / total, 1)}% |`);
+  return [
+    `${fmt(total)} samples.`,
+    "",
+    "| thread | share |",
+    "|---|---:|",
+    ...top(threads, 5),
+    "",
+    "| frame (self) | share |",
+    "|---|---:|",
+    ...top(self, 10),
+  ].join("\n");
+}
 
 async function main() {
   await buildFlinkArtifact({ onProgress: (l) => console.log(l) });
@@ -111,6 +158,7 @@ async function main() {
     }
     rmSync(out, { recursive: true, force: true });
   }
+  const profile = await profileRound(input, path.join(dir, "profile"));
   rmSync(dir, { recursive: true, force: true });
 
   const n = lines.length;
@@ -128,6 +176,10 @@ async function main() {
     row("Flink 1.19 MiniCluster, one slot: the job (net run time)", flink.job, duck),
     row("Flink 1.19 MiniCluster, one slot: the JVM start to exit", flink.wall, duck),
     row("flightpulse RxJS: decode + route panes + sliding + rules (other figures, same events)", rx, duck),
+    "",
+    "Where the Flink job's time goes: one more run under Java Flight Recorder (`jdk.ExecutionSample`), share of samples:",
+    "",
+    profile,
     "",
     `flink: median ${fmt(median(flinkRatios), 2)}× DuckDB (min ${fmt(Math.min(...flinkRatios), 2)}×, max ${fmt(Math.max(...flinkRatios), 2)}×) over ${ROUNDS} rounds, ${fmt((n / median(flink.job)) * 1000)} events/s`,
   ].join("\n");

@@ -14,9 +14,10 @@ export class FlinkJobError extends Error {
 }
 
 /** The `java` command line (without the executable) that runs the job with these settings. */
-export function javaArgs(settings: JobSettings, heapMb = 768): string[] {
+export function javaArgs(settings: JobSettings, heapMb = 768, jvmOptions: readonly string[] = []): string[] {
   return [
     `-Xmx${heapMb}m`,
+    ...jvmOptions,
     `-Dlog4j.configurationFile=${LOCAL_LOG_CONFIG}`,
     "-cp",
     localClasspath(),
@@ -33,6 +34,8 @@ export interface FileJobOptions {
   readonly sinkDir: string;
   readonly allowedLatenessSeconds: number;
   readonly heapMb?: number;
+  /** Extra JVM options (the benchmark's flight recording). */
+  readonly jvmOptions?: readonly string[];
 }
 
 /**
@@ -48,6 +51,7 @@ export function runFileJob(options: FileJobOptions): Promise<{ ms: number; jobMs
       allowedLatenessSeconds: String(options.allowedLatenessSeconds),
     },
     options.heapMb,
+    options.jvmOptions,
   );
   return new Promise((resolve, reject) => {
     const child = spawn(javaExecutable(), args, { stdio: ["ignore", "pipe", "pipe"] });

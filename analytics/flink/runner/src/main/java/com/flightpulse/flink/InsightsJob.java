@@ -45,6 +45,9 @@ public final class InsightsJob {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
     boolean files = settings.sourceFile != null;
     if (settings.parallelism > 0) env.setParallelism(settings.parallelism);
+    // SQL operators never hold on to input rows, so the chained source can hand each row to its four
+    // window branches without a copy per branch (the profile's largest cost: bench/RESULTS.md).
+    env.getConfig().enableObjectReuse();
     if (files) {
       // A watermark after every record (not every 200 ms): lateness then depends on the order of the
       // events alone, which is what makes the comparison with DuckDB exact. The file sink commits its
