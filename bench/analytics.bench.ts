@@ -2,64 +2,26 @@
 // 4 shards, out of order) on one core, against DuckDB (one thread) computing the same panes from the same
 // events in memory, measured in the same run. Two DuckDB figures: from the raw JSON (decode + aggregate,
 // like for like: the reference for the ratio) and from pre-typed columns (aggregation alone, for scale).
-import { from, VirtualTimeScheduler } from "rxjs";
 import { demandOptions } from "../analytics/demand/demand-options";
-import { demandPipeline } from "../analytics/demand/demand-pipeline";
-import type { DemandInput, PositionedEvent } from "../analytics/demand/stream-items";
 import { decodeRecord } from "../analytics/events";
-import { InMemoryBaselineStore } from "../analytics/rules/route-baseline";
 import { loadRawReference, loadReference, type ReferenceEvent } from "../test/fixtures/demand-reference";
-import { type DeliveredRecord, dayOfTraffic } from "../test/fixtures/demand-traffic";
+import { dayOfTraffic } from "../test/fixtures/demand-traffic";
+import { BATCH, interleavedBatches, runDemandPipeline } from "./demand-delivery";
 import { type Measurement, measure, microsPerEvent, perSecond, table, writeSection } from "./results";
 
 const N = Number(process.env["BENCH_EVENTS"] ?? 1_000_000);
-const BATCH = 500;
-
-/** Kinesis-like delivery: batches of 500 records per shard, shards interleaved. */
-function batches(traffic: Map<string, DeliveredRecord[]>): { shardId: string; records: DeliveredRecord[] }[] {
-  const out: { shardId: string; records: DeliveredRecord[] }[] = [];
-  const shards = [...traffic];
-  for (let i = 0; shards.some(([, r]) => i < r.length); i += BATCH)
-    for (const [shardId, records] of shards)
-      if (i < records.length) out.push({ shardId, records: records.slice(i, i + BATCH) });
-  return out;
-}
-
 async function main() {
   const options = demandOptions();
   process.stdout.write(`generating ~${N.toLocaleString("en-US")} events… `);
   const traffic = dayOfTraffic({ events: N, shards: 4, seed: 11 });
-  const delivery = batches(traffic);
+  const delivery = interleavedBatches(traffic);
   const total = delivery.reduce((n, b) => n + b.records.length, 0);
   console.log(`${total.toLocaleString("en-US")} events in ${delivery.length} batches`);
 
   let panes = 0;
   let alerts = 0;
   const runOurs = () => {
-    panes = 0;
-    alerts = 0;
-    const inputs = (function* (): Generator<DemandInput> {
-      for (const b of delivery) {
-        const events: PositionedEvent[] = [];
-        for (const r of b.records) {
-          const d = decodeRecord(r.data);
-          if (d.ok)
-            events.push({
-              position: { sequenceNumber: String(r.seq) },
-              eventTimeMs: d.eventTimeMs,
-              event: d.event,
-            });
-        }
-        yield { kind: "events", shardId: b.shardId, events };
-      }
-      for (const shardId of traffic.keys()) yield { kind: "shard-ended", shardId, reason: "shard-end" };
-    })();
-    from(inputs)
-      .pipe(demandPipeline(options, new InMemoryBaselineStore(), new VirtualTimeScheduler()))
-      .subscribe((o) => {
-        if (o.kind === "pane") panes++;
-        else if (o.kind === "alert") alerts++;
-      });
+    ({ panes, alerts } = runDemandPipeline(delivery, traffic.keys(), options));
   };
 
   // The same events for DuckDB: raw JSON text, and decoded rows for the typed table (loading is not timed).

@@ -7,23 +7,18 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { from, VirtualTimeScheduler } from "rxjs";
 import { demandOptions } from "../analytics/demand/demand-options";
-import { demandPipeline } from "../analytics/demand/demand-pipeline";
-import type { DemandInput, PositionedEvent } from "../analytics/demand/stream-items";
-import { decodeRecord } from "../analytics/events";
 import { buildFlinkArtifact } from "../analytics/flink/artifact";
 import { readSinkLines, runFileJob } from "../analytics/flink/local-job";
-import { InMemoryBaselineStore } from "../analytics/rules/route-baseline";
 import { dayOfTraffic } from "../test/fixtures/demand-traffic";
 import { decodeJobOutput, differences, referenceInsights } from "../test/fixtures/flink-reference";
+import { interleavedBatches, runDemandPipeline } from "./demand-delivery";
 import { writeSection } from "./results";
 
 const N = Number(process.env["BENCH_EVENTS"] ?? 1_000_000);
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 5);
 const LATENESS_S = 30;
 const SINKS = ["airport_demand_insights", "top_route_insights", "channel_conversion_insights"];
-const BATCH = 500;
 
 const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -85,11 +80,7 @@ async function main() {
   process.stdout.write(`generating ~${fmt(N)} events… `);
   const traffic = dayOfTraffic({ events: N, shards: 4, seed: 11 });
   // One delivery order for every engine: the analytics benchmark's batches of 500 per shard, interleaved.
-  const shards = [...traffic];
-  const delivery: { shardId: string; records: { seq: number; data: Uint8Array }[] }[] = [];
-  for (let i = 0; shards.some(([, r]) => i < r.length); i += BATCH)
-    for (const [shardId, records] of shards)
-      if (i < records.length) delivery.push({ shardId, records: records.slice(i, i + BATCH) });
+  const delivery = interleavedBatches(traffic);
   const lines = delivery.flatMap((b) => b.records.map((r) => Buffer.from(r.data).toString("utf8")));
   console.log(`${fmt(lines.length)} events`);
   const dir = mkdtempSync(path.join(tmpdir(), "flightpulse-bench-flink-"));
@@ -97,31 +88,7 @@ async function main() {
   writeFileSync(input, `${lines.join("\n")}\n`);
 
   const options = demandOptions();
-  const runRx = () => {
-    let panes = 0;
-    const inputs = (function* (): Generator<DemandInput> {
-      for (const b of delivery) {
-        const events: PositionedEvent[] = [];
-        for (const r of b.records) {
-          const d = decodeRecord(r.data);
-          if (d.ok)
-            events.push({
-              position: { sequenceNumber: String(r.seq) },
-              eventTimeMs: d.eventTimeMs,
-              event: d.event,
-            });
-        }
-        yield { kind: "events", shardId: b.shardId, events };
-      }
-      for (const shardId of traffic.keys()) yield { kind: "shard-ended", shardId, reason: "shard-end" };
-    })();
-    from(inputs)
-      .pipe(demandPipeline(options, new InMemoryBaselineStore(), new VirtualTimeScheduler()))
-      .subscribe((o) => {
-        if (o.kind === "pane") panes++;
-      });
-    return panes;
-  };
+  const runRx = () => runDemandPipeline(delivery, traffic.keys(), options);
 
   const flink = { wall: [] as number[], job: [] as number[] };
   const duck: number[] = [];

@@ -30,3 +30,52 @@ export function serviceRole(
   );
   return role;
 }
+
+export interface PrivateBucketArgs {
+  readonly bucketPrefix: string;
+  readonly forceDestroy: boolean;
+  readonly kmsKeyArn: pulumi.Input<string>;
+  readonly tags: Record<string, string>;
+}
+
+/**
+ * An S3 bucket nobody outside the account can reach: public access blocked, ACLs off (owner enforced),
+ * encrypted by default with the stack's KMS key. Children are named `<name>-private`, `-owner`, `-sse`.
+ */
+export function privateBucket(name: string, args: PrivateBucketArgs, parent: pulumi.Resource): aws.s3.Bucket {
+  const bucket = new aws.s3.Bucket(
+    name,
+    { bucketPrefix: args.bucketPrefix, forceDestroy: args.forceDestroy, tags: args.tags },
+    { parent },
+  );
+  new aws.s3.BucketPublicAccessBlock(
+    `${name}-private`,
+    {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    },
+    { parent },
+  );
+  new aws.s3.BucketOwnershipControls(
+    `${name}-owner`,
+    { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+    { parent },
+  );
+  new aws.s3.BucketServerSideEncryptionConfiguration(
+    `${name}-sse`,
+    {
+      bucket: bucket.id,
+      rules: [
+        {
+          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
+          bucketKeyEnabled: true,
+        },
+      ],
+    },
+    { parent },
+  );
+  return bucket;
+}

@@ -5,7 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceNames } from "../../analytics/resource-names";
 import { firehosePolicy } from "../iam/policies";
-import { baseTags, serviceRole } from "./common";
+import { baseTags, privateBucket, serviceRole } from "./common";
 
 export interface EventStreamArgs {
   readonly stack: string;
@@ -52,39 +52,15 @@ export class EventStream extends pulumi.ComponentResource {
     this.bookingStream = stream(`${name}-booking`, args.names.bookingStream, args.shardCount);
     this.insightsStream = stream(`${name}-insights`, args.names.insightsStream, 1);
 
-    this.archiveBucket = new aws.s3.Bucket(
+    this.archiveBucket = privateBucket(
       `${name}-archive`,
-      { bucketPrefix: `flightpulse-${args.stack}-raw-`, forceDestroy: false, tags },
-      { parent: this },
-    );
-    new aws.s3.BucketPublicAccessBlock(
-      `${name}-archive-private`,
       {
-        bucket: this.archiveBucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
+        bucketPrefix: `flightpulse-${args.stack}-raw-`,
+        forceDestroy: false,
+        kmsKeyArn: args.kmsKeyArn,
+        tags,
       },
-      { parent: this },
-    );
-    new aws.s3.BucketOwnershipControls(
-      `${name}-archive-owner`,
-      { bucket: this.archiveBucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      { parent: this },
-    );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-archive-sse`,
-      {
-        bucket: this.archiveBucket.id,
-        rules: [
-          {
-            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
-            bucketKeyEnabled: true,
-          },
-        ],
-      },
-      { parent: this },
+      this,
     );
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-archive-lifecycle`,

@@ -6,7 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { flinkPolicy } from "../iam/policies";
-import { baseTags, serviceRole } from "./common";
+import { baseTags, privateBucket, serviceRole } from "./common";
 
 /** The Managed Flink runtime the jar is built for (Flink 1.19.3, flink-connector-kinesis 4.3.0-1.19). */
 export const FLINK_RUNTIME = "FLINK-1_19";
@@ -43,39 +43,15 @@ export class FlinkApp extends pulumi.ComponentResource {
   constructor(name: string, args: FlinkAppArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flightpulse:insights:FlinkApp", name, {}, opts);
     const tags = baseTags(args.stack, "flink");
-    this.codeBucket = new aws.s3.Bucket(
+    this.codeBucket = privateBucket(
       `${name}-code`,
-      { bucketPrefix: `flightpulse-${args.stack}-flink-code-`, forceDestroy: args.stack !== "prod", tags },
-      { parent: this },
-    );
-    new aws.s3.BucketPublicAccessBlock(
-      `${name}-code-public-access`,
       {
-        bucket: this.codeBucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
+        bucketPrefix: `flightpulse-${args.stack}-flink-code-`,
+        forceDestroy: args.stack !== "prod",
+        kmsKeyArn: args.kmsKeyArn,
+        tags,
       },
-      { parent: this },
-    );
-    new aws.s3.BucketOwnershipControls(
-      `${name}-code-ownership`,
-      { bucket: this.codeBucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      { parent: this },
-    );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-code-encryption`,
-      {
-        bucket: this.codeBucket.id,
-        rules: [
-          {
-            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
-            bucketKeyEnabled: true,
-          },
-        ],
-      },
-      { parent: this },
+      this,
     );
     // Earlier jars stay (rollback to a previous application version needs its code).
     new aws.s3.BucketVersioning(

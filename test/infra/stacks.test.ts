@@ -5,6 +5,7 @@ import { resourceNames } from "../../analytics/resource-names";
 import { deployedWorkerSettingNames, WORKER_SETTINGS } from "../../consumers/config/worker-settings";
 import { TABLES } from "../../consumers/tables/table-definitions";
 import { STOP_TIMEOUT_SECONDS } from "../../pulumi/components/consumer-service";
+import { QUICKSIGHT_VIEWS } from "../../pulumi/components/quicksight";
 import {
   allStackRuns,
   type Captured,
@@ -90,7 +91,7 @@ describe("Pulumi stacks (mocks)", function () {
       ["shards", 1, undefined],
       ["tasks", 1, 3],
       ["redshiftRpu", 8, 32],
-      ["quicksight", 0, 5],
+      ["quicksight", 0, Object.keys(QUICKSIGHT_VIEWS).length],
       ["alarmsAct", false, true],
       ["oncall", 0, 1],
       ["subnets", 2, 3],

@@ -1,0 +1,59 @@
+// Shared by the analytics and Flink benchmarks: a simulated day delivered as Kinesis would (batches of 500
+// records per shard, shards interleaved), and one run of the workers' RxJS demand pipeline over it.
+import { from, VirtualTimeScheduler } from "rxjs";
+import type { DemandOptions } from "../analytics/demand/demand-options";
+import { demandPipeline } from "../analytics/demand/demand-pipeline";
+import type { DemandInput, PositionedEvent } from "../analytics/demand/stream-items";
+import { decodeRecord } from "../analytics/events";
+import { InMemoryBaselineStore } from "../analytics/rules/route-baseline";
+import type { DeliveredRecord } from "../test/fixtures/demand-traffic";
+
+export const BATCH = 500;
+
+export interface DeliveryBatch {
+  readonly shardId: string;
+  readonly records: DeliveredRecord[];
+}
+
+/** Kinesis-like delivery: batches of 500 records per shard, shards interleaved. */
+export function interleavedBatches(traffic: Map<string, DeliveredRecord[]>): DeliveryBatch[] {
+  const out: DeliveryBatch[] = [];
+  const shards = [...traffic];
+  for (let i = 0; shards.some(([, r]) => i < r.length); i += BATCH)
+    for (const [shardId, records] of shards)
+      if (i < records.length) out.push({ shardId, records: records.slice(i, i + BATCH) });
+  return out;
+}
+
+/** Decode + panes + sliding windows + rules over the delivery, to the end of every shard. */
+export function runDemandPipeline(
+  delivery: readonly DeliveryBatch[],
+  shardIds: Iterable<string>,
+  options: DemandOptions,
+): { panes: number; alerts: number } {
+  let panes = 0;
+  let alerts = 0;
+  const inputs = (function* (): Generator<DemandInput> {
+    for (const b of delivery) {
+      const events: PositionedEvent[] = [];
+      for (const r of b.records) {
+        const d = decodeRecord(r.data);
+        if (d.ok)
+          events.push({
+            position: { sequenceNumber: String(r.seq) },
+            eventTimeMs: d.eventTimeMs,
+            event: d.event,
+          });
+      }
+      yield { kind: "events", shardId: b.shardId, events };
+    }
+    for (const shardId of shardIds) yield { kind: "shard-ended", shardId, reason: "shard-end" };
+  })();
+  from(inputs)
+    .pipe(demandPipeline(options, new InMemoryBaselineStore(), new VirtualTimeScheduler()))
+    .subscribe((o) => {
+      if (o.kind === "pane") panes++;
+      else if (o.kind === "alert") alerts++;
+    });
+  return { panes, alerts };
+}
