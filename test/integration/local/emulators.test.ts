@@ -1,6 +1,5 @@
 import {
   ConditionalCheckFailedException,
-  CreateTableCommand,
   DynamoDBClient,
   PutItemCommand,
   UpdateItemCommand,
@@ -18,7 +17,7 @@ import type { RunningService } from "../../../local/emulators/child-service";
 import { startDynalite, startDynamoDbLocal } from "../../../local/emulators/dynamodb-emulators";
 import { startKinesalite, startKinesisLocal } from "../../../local/emulators/kinesis-emulators";
 import { PortInUseError } from "../../../local/emulators/ports";
-import { ensureStream } from "../../../local/stack/bootstrap";
+import { createTableAndWait, ensureStream } from "../../../local/stack/bootstrap";
 
 const kinesisSuite = (name: string, start: () => Promise<RunningService>) =>
   describe(`${name}: PutRecords / GetRecords round trip through the SDK`, function () {
@@ -74,14 +73,13 @@ const dynamoSuite = (name: string, start: () => Promise<RunningService>) =>
     before(async () => {
       emulator = await start();
       client = new DynamoDBClient(clientOptions(localAwsConfig({ dynamodb: emulator.endpoint }), "dynamodb"));
-      await client.send(
-        new CreateTableCommand({
-          TableName: "leases",
-          BillingMode: "PAY_PER_REQUEST",
-          AttributeDefinitions: [{ AttributeName: "leaseKey", AttributeType: "S" }],
-          KeySchema: [{ AttributeName: "leaseKey", KeyType: "HASH" }],
-        }),
-      );
+      // dynalite answers CreateTable before the table takes writes (it failed here on a busy machine).
+      await createTableAndWait(client, {
+        TableName: "leases",
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [{ AttributeName: "leaseKey", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "leaseKey", KeyType: "HASH" }],
+      });
     });
     after(async () => {
       client?.destroy();

@@ -26,6 +26,8 @@ describe("worker configuration", () => {
     expect(c.names).to.deep.equal({
       bookingStream: n.bookingStream,
       leaseTable: n.leaseTable,
+      insightsStream: n.insightsStream,
+      insightsLeaseTable: n.insightsLeaseTable,
       manifestTable: n.manifestTable,
       alertStateTable: n.alertStateTable,
       rejectedTable: n.rejectedTable,
