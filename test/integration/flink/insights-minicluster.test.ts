@@ -1,12 +1,13 @@
 // The Flink SQL application on a real Flink 1.19 MiniCluster (the jar Managed Flink runs, in file mode)
 // over 60k generated events with late, out-of-order, offset-stamped and bad records: every insight row
 // equals the independent DuckDB computation of the same definitions, exactly.
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
 import { buildFlinkArtifact } from "../../../analytics/flink/artifact";
-import { readSinkLines, runFileJob } from "../../../analytics/flink/local-job";
+import { javaArgs, javaExecutable, readSinkLines, runFileJob } from "../../../analytics/flink/local-job";
 import {
   decodeJobOutput,
   differences,
@@ -68,6 +69,25 @@ describe("Flink insights on a MiniCluster (integration)", function () {
       });
     });
   }
+
+  it("refuses a bad setting at start-up, naming it", () => {
+    for (const [settings, named] of [
+      [
+        { sourceFile: "x", sinkDir: "y", allowedLatenessSeconds: "soon" },
+        /setting allowedLatenessSeconds must be a whole number/,
+      ],
+      [
+        { region: "us-east-1", sourceStream: "a", sinkStream: "b", initialPosition: "EARLIEST" },
+        /setting initialPosition must be one of/,
+      ],
+      [{ region: "us-east-1", sourceStream: "a" }, /setting sinkStream is required/],
+      [{ sourceFile: "x", sinkDir: "y", shards: "4" }, /setting shards unknown setting/],
+    ] as const) {
+      const run = spawnSync(javaExecutable(), javaArgs(settings), { encoding: "utf8", timeout: 60_000 });
+      expect(run.status, JSON.stringify(settings)).to.not.equal(0);
+      expect(run.stderr).to.match(named);
+    }
+  });
 
   it("counts what the contract accepts and nothing else", () => {
     // Every counted event lands in exactly two airport rows (departing and arriving) of a window that took it.
