@@ -3,7 +3,7 @@
 // and writing demand-insights on the Kinesis emulator. Builds the jar first when it is missing or stale.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { buildFlinkArtifact } from "../../analytics/flink/artifact";
+import { buildFlinkArtifact, FlinkBuildError } from "../../analytics/flink/artifact";
 import { javaArgs, javaExecutable } from "../../analytics/flink/local-job";
 import { type RunningService, ServiceStartError, startChildService } from "../emulators/child-service";
 import { freePort, LOOPBACK } from "../emulators/ports";
@@ -53,28 +53,39 @@ function logTail(file: string): string {
   }
 }
 
+const NO_FLINK_HINT = "`npm start -- --no-flink` runs everything else without Java";
+
 export async function startLocalFlink(options: LocalFlinkOptions): Promise<LocalFlink> {
   const log = options.log ?? (() => {});
-  await buildFlinkArtifact({ onProgress: log });
+  try {
+    await buildFlinkArtifact({ onProgress: log });
+  } catch (e) {
+    if (e instanceof FlinkBuildError) throw new FlinkBuildError(`${e.message}\n(${NO_FLINK_HINT})`);
+    throw e;
+  }
   const restPort = await freePort();
   const restUrl = `http://${LOOPBACK}:${restPort}`;
-  const args = javaArgs({
-    region: options.region,
-    sourceStream: options.bookingStream,
-    sinkStream: options.insightsStream,
-    endpoint: options.kinesisEndpoint,
-    initialPosition: "TRIM_HORIZON",
-    allowedLatenessSeconds: String(options.allowedLatenessSeconds),
-    restPort: String(restPort),
-  });
+  const args = javaArgs(
+    {
+      region: options.region,
+      sourceStream: options.bookingStream,
+      sinkStream: options.insightsStream,
+      endpoint: options.kinesisEndpoint,
+      initialPosition: "TRIM_HORIZON",
+      allowedLatenessSeconds: String(options.allowedLatenessSeconds),
+      restPort: String(restPort),
+    },
+    768,
+    // The connector's shaded AWS SDK v1 speaks CBOR by default, which kinesalite cannot read.
+    ["-Dorg.apache.flink.kinesis.shaded.com.amazonaws.sdk.disableCbor=true"],
+  );
   let service: RunningService;
   try {
     service = await startChildService({
       name: "flink",
       endpoint: restUrl,
       command: javaExecutable(),
-      // The connector's shaded AWS SDK v1 speaks CBOR by default, which kinesalite cannot read.
-      args: ["-Dorg.apache.flink.kinesis.shaded.com.amazonaws.sdk.disableCbor=true", ...args],
+      args,
       env: { FLIGHTPULSE_WATCHDOG_LOG: path.resolve(options.logFile), AWS_CBOR_DISABLE: "true" },
       ready: async () => (await jobState(restUrl)) === "RUNNING",
       startTimeoutMs: 90_000,
@@ -82,7 +93,7 @@ export async function startLocalFlink(options: LocalFlinkOptions): Promise<Local
   } catch (e) {
     // The JVM writes to its log file, so the start error alone would not say why.
     if (e instanceof ServiceStartError)
-      throw new ServiceStartError(`${e.message}\n${logTail(options.logFile)}`);
+      throw new ServiceStartError(`${e.message}\n${logTail(options.logFile)}\n(${NO_FLINK_HINT})`);
     throw e;
   }
   return { ...service, restUrl, jobState: () => jobState(restUrl) };
