@@ -120,6 +120,12 @@ export class FlinkApp extends pulumi.ComponentResource {
             },
           },
           applicationSnapshotConfiguration: { snapshotsEnabled: true },
+          // Said explicitly: a restart resumes from the newest snapshot, and state the new SQL cannot map is
+          // an error rather than silently dropped.
+          runConfiguration: {
+            applicationRestoreConfiguration: { applicationRestoreType: "RESTORE_FROM_LATEST_SNAPSHOT" },
+            flinkRunConfiguration: { allowNonRestoredState: false },
+          },
           flinkApplicationConfiguration: {
             checkpointConfiguration: {
               configurationType: "CUSTOM",

@@ -153,6 +153,12 @@ describe("Pulumi stacks (mocks)", function () {
           propertyGroups: { propertyGroupId: string; propertyMap: Record<string, string> }[];
         };
       };
+      expect(
+        (app["applicationConfiguration"] as { runConfiguration: unknown }).runConfiguration,
+      ).to.deep.equal({
+        applicationRestoreConfiguration: { applicationRestoreType: "RESTORE_FROM_LATEST_SNAPSHOT" },
+        flinkRunConfiguration: { allowNonRestoredState: false },
+      });
       const location = config.applicationCodeConfiguration.codeContent.s3ContentLocation;
       expect(location.fileKey).to.equal(jar["key"]);
       expect(location.bucketArn).to.match(new RegExp(`flightpulse-${stack}-flink-code-`));
