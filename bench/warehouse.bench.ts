@@ -44,7 +44,7 @@ async function main() {
       await loader.close();
     });
     const check = await server.backend.query("SELECT count(*)::int AS n FROM booking_facts");
-    if (check.rows[0]?.["n"] !== N) throw new Error(`loaded ${JSON.stringify(check.rows[0])}, expected ${N}`);
+    if (check.rows[0]?.[0] !== N) throw new Error(`loaded ${JSON.stringify(check.rows[0])}, expected ${N}`);
     const ratio = perSecond(viaApi) / perSecond(direct);
     const body = [
       `${N.toLocaleString("en-US")} booking fact rows; ${loader.stats.batches} BatchExecuteStatement calls, ${loader.stats.statements} statements, largest ${loader.stats.maxStatementBytes.toLocaleString("en-US")} bytes.`,

@@ -13,7 +13,8 @@ const { parentPort, workerData } = require("node:worker_threads");
       return;
     }
     try {
-      const r = await db.query(sql, values);
+      // By position, like Redshift: as objects, two result columns with one name would collapse into one.
+      const r = await db.query(sql, values, { rowMode: "array" });
       parentPort.postMessage({
         id,
         result: { fields: r.fields, rows: r.rows, affectedRows: r.affectedRows },

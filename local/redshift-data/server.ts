@@ -157,12 +157,9 @@ export async function startRedshiftDataServer(
     sub.hasResultSet = result.fields.length > 0;
     sub.resultRows = sub.hasResultSet ? result.rows.length : (result.affectedRows ?? 0);
     if (sub.hasResultSet) {
-      const names = result.fields.map((f) => f.name);
       sub.result = {
         columns: columnMetadata(result.fields),
-        records: result.rows.map((row) =>
-          names.map((n, i) => toField(row[n], result.fields[i]?.dataTypeID ?? 25)),
-        ),
+        records: result.rows.map((row) => result.fields.map((f, i) => toField(row[i], f.dataTypeID))),
       };
     }
     sub.durationNs = Number(process.hrtime.bigint() - started);

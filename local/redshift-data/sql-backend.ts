@@ -6,7 +6,8 @@ import { Worker } from "node:worker_threads";
 
 export interface SqlResult {
   readonly fields: readonly { readonly name: string; readonly dataTypeID: number }[];
-  readonly rows: readonly Record<string, unknown>[];
+  /** Values by position, in select-list order, as Redshift returns them: two columns may share a name. */
+  readonly rows: readonly (readonly unknown[])[];
   readonly affectedRows?: number;
 }
 
@@ -80,10 +81,14 @@ export async function postgresBackend(url: string): Promise<SqlBackend> {
   }
   return {
     async query(sql, values) {
-      const r = await client.query({ text: sql, values: values === undefined ? [] : [...values] });
+      const r = await client.query({
+        text: sql,
+        values: values === undefined ? [] : [...values],
+        rowMode: "array",
+      });
       return {
         fields: r.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })),
-        rows: r.rows as Record<string, unknown>[],
+        rows: r.rows as unknown[][],
         ...(r.rowCount !== null ? { affectedRows: r.rowCount } : {}),
       };
     },

@@ -118,7 +118,27 @@ describe("local Redshift Data API endpoint, through the real SDK v3 client", fun
     expect(d.Error).to.match(/^ERROR: relation "no_such_table" does not exist/);
     expect(d.SubStatements?.map((s) => s.Status)).to.deep.equal(["FINISHED", "FAILED"]);
     const count = await server.backend.query("SELECT count(*)::int AS n FROM flights");
-    expect(count.rows[0]).to.deep.equal({ n: 2 });
+    expect(count.rows[0]).to.deep.equal([2]);
+  });
+
+  it("returns results by position, like Redshift: two columns with one name stay two", async () => {
+    // Prepare: two flights on one route and one on another, so the two counts differ.
+    await server.backend.query("CREATE TABLE legs (flight VARCHAR(32), route VARCHAR(7))");
+    await server.backend.query(
+      "INSERT INTO legs VALUES ('FH1:2026-12-01', 'LHR-JFK'), ('FH2:2026-12-01', 'LHR-JFK'), ('FH3:2026-12-01', 'LHR-DXB')",
+    );
+    // Act
+    const { Id } = await client.send(
+      new ExecuteStatementCommand({
+        ...where,
+        Sql: "SELECT count(*), count(DISTINCT route), 'x' AS count FROM legs",
+      }),
+    );
+    await finished(Id as string);
+    const r = await client.send(new GetStatementResultCommand({ Id }));
+    // Assess
+    expect(r.ColumnMetadata?.map((c) => c.name)).to.deep.equal(["count", "count", "count"]);
+    expect(r.Records?.[0]).to.deep.equal([{ longValue: 3 }, { longValue: 2 }, { stringValue: "x" }]);
   });
 
   it("refuses what Redshift refuses: ON CONFLICT, RETURNING, MERGE from a subquery", async () => {

@@ -86,7 +86,7 @@ describe("warehouse: migrations and loader through the local Data API", function
         `SELECT column_name FROM information_schema.columns WHERE table_name = '${view}' ORDER BY ordinal_position`,
       );
       expect(
-        cols.rows.map((r) => r["column_name"]),
+        cols.rows.map((r) => r[0]),
         view,
       ).to.deep.equal(columns.map(([c]) => c));
     }

@@ -63,11 +63,13 @@ describe("local Data API endpoint on a real PostgreSQL server (by URL)", functio
       new ExecuteStatementCommand({
         Database: "dev",
         WorkgroupName: "x",
-        Sql: "SELECT count(*) AS n FROM route_panes",
+        // Two result columns with one name: by position, as Redshift returns them.
+        Sql: "SELECT count(*), count(DISTINCT searches) FROM route_panes",
       }),
     );
     await api.wait(Id as string);
     const r = await client.send(new GetStatementResultCommand({ Id }));
-    expect(r.Records).to.deep.equal([[{ longValue: 2 }]]);
+    expect(r.ColumnMetadata?.map((c) => c.name)).to.deep.equal(["count", "count"]);
+    expect(r.Records).to.deep.equal([[{ longValue: 2 }, { longValue: 1 }]]);
   });
 });
