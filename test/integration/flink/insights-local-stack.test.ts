@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
 import { expect } from "chai";
+import { chromium } from "playwright-core";
 import { createAwsClients, localAwsConfig } from "../../../consumers/aws/clients";
 import { SdkDataApi } from "../../../consumers/warehouse/data-api";
 import { createRandom } from "../../../ingest/simulator/prng";
@@ -16,6 +17,9 @@ import { referenceInsights } from "../../fixtures/flink-reference";
 import { startCli, waitGone } from "../../fixtures/start-cli";
 
 const MINUTE = 60_000;
+/** Debian's Chromium, which .ci/run installs (the dashboard's browser test needs it too). */
+const CHROMIUM =
+  ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p)) ?? "/usr/bin/chromium";
 const iso = (ms: number) => new Date(ms).toISOString();
 /** Window bounds as the Data API returns TIMESTAMP text, to epoch ms. */
 const utcMs = (text: unknown) => Date.parse(`${String(text).replace(" ", "T")}Z`);
@@ -173,6 +177,20 @@ describe("Flink SQL app in the local stack (integration)", function () {
       );
       expect(snap.insights.topRoutes.map((r) => r.route)).to.deep.equal(newestRoutes.map((r) => r["route"]));
       expect(snap.insights.airports.length).to.be.greaterThan(0);
+      // And a person sees them: the panel in a real browser lists the same routes in rank order.
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+      try {
+        const page = await browser.newPage();
+        await page.goto(s.state.dashboard as string);
+        await page.waitForSelector("#insight-routes tr[data-route]", { timeout: 15_000 });
+        const shown = await page.$$eval("#insight-routes tr[data-route]", (rows) =>
+          rows.map((r) => r.getAttribute("data-route")),
+        );
+        expect(shown).to.deep.equal(newestRoutes.map((r) => r["route"]));
+        expect(await page.textContent("#insights-status")).to.equal("Flink SQL app: RUNNING");
+      } finally {
+        await browser.close();
+      }
       // Ctrl-C: everything stops, the JVM too.
       const pids = Object.values(s.state.pids);
       s.child.kill("SIGINT");
