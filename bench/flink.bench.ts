@@ -13,19 +13,13 @@ import { readSinkLines, runFileJob } from "../analytics/flink/local-job";
 import { dayOfTraffic } from "../test/fixtures/demand-traffic";
 import { decodeJobOutput, differences, referenceInsights } from "../test/fixtures/flink-reference";
 import { interleavedBatches, runDemandPipeline } from "./demand-delivery";
-import { writeSection } from "./results";
+import { median, roundRatios, summaryLine, writeSection } from "./results";
 
 const N = Number(process.env["BENCH_EVENTS"] ?? 1_000_000);
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 5);
 const LATENESS_S = 30;
 const SINKS = ["airport_demand_insights", "top_route_insights", "channel_conversion_insights"];
 
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1
-    ? (s[(s.length - 1) / 2] as number)
-    : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-};
 const fmt = (n: number, d = 0) =>
   n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
 
@@ -130,10 +124,9 @@ async function main() {
 
   const n = lines.length;
   const row = (label: string, ms: readonly number[], baseline: readonly number[]) => {
-    const ratios = ms.map((m, i) => (baseline[i] as number) / m);
-    return `| ${label} | ${fmt(median(ms))} | ${fmt((n / median(ms)) * 1000)} | ${fmt((median(ms) * 1000) / n, 2)} | ${fmt(median(ratios), 2)}× (${fmt(Math.min(...ratios), 2)}–${fmt(Math.max(...ratios), 2)}) |`;
+    const r = roundRatios(baseline, ms);
+    return `| ${label} | ${fmt(median(ms))} | ${fmt((n / median(ms)) * 1000)} | ${fmt((median(ms) * 1000) / n, 2)} | ${fmt(r.median, 2)}× (${fmt(r.min, 2)}–${fmt(r.max, 2)}) |`;
   };
-  const flinkRatios = flink.job.map((m, i) => (duck[i] as number) / m);
   const body = [
     `${fmt(n)} events (the analytics benchmark's simulated day, 4 shards interleaved in batches of 500, as one file); ${fmt(rows)} insight rows, identical from Flink and DuckDB; ${ROUNDS} interleaved rounds after a warm-up, medians with the range of the per-round ratio.`,
     "",
@@ -148,7 +141,7 @@ async function main() {
     "",
     profile,
     "",
-    `flink: median ${fmt(median(flinkRatios), 2)}× DuckDB (min ${fmt(Math.min(...flinkRatios), 2)}×, max ${fmt(Math.max(...flinkRatios), 2)}×) over ${ROUNDS} rounds, ${fmt((n / median(flink.job)) * 1000)} events/s`,
+    summaryLine("flink", "DuckDB", roundRatios(duck, flink.job), ROUNDS, (n / median(flink.job)) * 1000),
   ].join("\n");
   console.log(body);
   writeSection(

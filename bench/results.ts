@@ -72,3 +72,33 @@ export function writeSection(id: string, title: string, command: string, body: s
       : `${current.trimEnd()}\n\n${section}`;
   fs.writeFileSync(RESULTS_FILE, next);
 }
+
+/** Median of a non-empty list. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** Per-round ratios of `ours` to `baseline` (higher is better for ours), with their median and range. */
+export function roundRatios(
+  baselineMs: readonly number[],
+  oursMs: readonly number[],
+): { ratios: number[]; median: number; min: number; max: number } {
+  const ratios = oursMs.map((m, i) => (baselineMs[i] as number) / m);
+  return { ratios, median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
+}
+
+/**
+ * The one line a script can read, e.g. `analytics: median 1.12× DuckDB (min 1.03×, max 1.20×) over 5
+ * rounds, 512,000 events/s`.
+ */
+export function summaryLine(
+  name: string,
+  baseline: string,
+  r: { median: number; min: number; max: number },
+  rounds: number,
+  eventsPerSecond: number,
+): string {
+  return `${name}: median ${fmt(r.median, 2)}× ${baseline} (min ${fmt(r.min, 2)}×, max ${fmt(r.max, 2)}×) over ${rounds} rounds, ${fmt(eventsPerSecond)} events/s`;
+}
