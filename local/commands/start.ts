@@ -160,6 +160,8 @@ export async function start(io: CommandIo): Promise<number> {
             logFile: path.join(io.cwd, ".flightpulse", "flink.log"),
             log: (line) => io.out(`  ${line}`),
           });
+    // Its failure is reported where it is awaited below, not as an unhandled rejection while workers start.
+    startingFlink?.catch(() => {});
     // Registered before it settles, so a failed start elsewhere still stops the JVM.
     cleanups.push(async () => {
       await (await startingFlink?.catch(() => undefined))?.stop();

@@ -1,6 +1,7 @@
 // The Flink SQL app in the local stack: the same jar Managed Flink runs, on a MiniCluster in a JVM behind
 // the emulators' watchdog (it dies with `npm start`, even on SIGKILL), reading the local booking stream
 // and writing demand-insights on the Kinesis emulator. Builds the jar first when it is missing or stale.
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { buildFlinkArtifact, FlinkBuildError } from "../../analytics/flink/artifact";
@@ -63,6 +64,13 @@ export async function startLocalFlink(options: LocalFlinkOptions): Promise<Local
     if (e instanceof FlinkBuildError) throw new FlinkBuildError(`${e.message}\n(${NO_FLINK_HINT})`);
     throw e;
   }
+  const java = javaExecutable();
+  const probe = spawnSync(java, ["-version"], { stdio: "ignore", timeout: 30_000 });
+  if (probe.error !== undefined || probe.status !== 0) {
+    throw new ServiceStartError(
+      `Java is needed for the Flink SQL app and \`${java}\` does not run (${probe.error?.message ?? `exit ${probe.status}`}); install Java 17 or fix JAVA_HOME (${NO_FLINK_HINT})`,
+    );
+  }
   const restPort = await freePort();
   const restUrl = `http://${LOOPBACK}:${restPort}`;
   const args = javaArgs(
@@ -76,17 +84,22 @@ export async function startLocalFlink(options: LocalFlinkOptions): Promise<Local
       restPort: String(restPort),
     },
     768,
-    // The connector's shaded AWS SDK v1 speaks CBOR by default, which kinesalite cannot read.
-    ["-Dorg.apache.flink.kinesis.shaded.com.amazonaws.sdk.disableCbor=true"],
+    // The connector's shaded AWS SDKs speak CBOR by default, which kinesalite cannot read: v1 (the source)
+    // under its relocated property name, v2 (the sink) under its own.
+    ["-Dorg.apache.flink.kinesis.shaded.com.amazonaws.sdk.disableCbor=true", "-Daws.cborEnabled=false"],
   );
   let service: RunningService;
   try {
     service = await startChildService({
       name: "flink",
       endpoint: restUrl,
-      command: javaExecutable(),
+      command: java,
       args,
-      env: { FLIGHTPULSE_WATCHDOG_LOG: path.resolve(options.logFile), AWS_CBOR_DISABLE: "true" },
+      env: {
+        FLIGHTPULSE_WATCHDOG_LOG: path.resolve(options.logFile),
+        AWS_CBOR_DISABLE: "true",
+        AWS_CBOR_ENABLED: "false",
+      },
       ready: async () => (await jobState(restUrl)) === "RUNNING",
       startTimeoutMs: 90_000,
     });
