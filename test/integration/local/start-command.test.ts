@@ -56,7 +56,9 @@ describe("flightpulse start (the process behind npm start)", function () {
     });
   }
 
-  it("leaves no emulator, worker or Flink JVM behind even when it is killed with SIGKILL", async () => {
+  it("leaves no emulator, worker or Flink JVM behind even when it is killed with SIGKILL", async function () {
+    // Flink's first start on a machine builds its jar (about a minute with an empty Maven cache).
+    this.timeout(150_000);
     const s = await startCli(["--no-simulator"], {}, 120_000);
     try {
       expect(s.state.pids, "the Flink JVM is among the children").to.have.property("flink");
