@@ -51,6 +51,31 @@ async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffe
   return Buffer.concat(chunks);
 }
 
+/** Events nest four levels in a batch ({events: [{fare: {…}}]}): anything far deeper is not an event. */
+const MAX_NESTING = 32;
+
+/**
+ * How deep the JSON text nests, without parsing it (outside string literals). A body thousands of levels
+ * deep parses, but re-serialising it for the size check overflowed the stack: refuse it up front.
+ */
+export function nestingDepth(text: Uint8Array): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      depth++;
+      if (depth > max) max = depth;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
+  }
+  return max;
+}
+
 /** Validates a parsed request body into events, or throws a 400/413 naming every bad field. */
 export function eventsFromBody(body: unknown): FlightEvent[] {
   const isBatch = typeof body === "object" && body !== null && !Array.isArray(body) && "events" in body;
@@ -120,6 +145,12 @@ export async function startIngestEndpoint(options: IngestEndpointOptions): Promi
       if (!type.startsWith("application/json"))
         throw new HttpError(415, "content-type must be application/json");
       const raw = await readBody(req, MAX_BYTES_PER_REQUEST);
+      const depth = nestingDepth(raw);
+      if (depth > MAX_NESTING)
+        throw new HttpError(
+          400,
+          `body nests ${depth} levels deep; an event batch nests at most ${MAX_NESTING}`,
+        );
       let body: unknown;
       try {
         body = JSON.parse(raw.toString("utf8"));

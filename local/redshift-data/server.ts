@@ -57,6 +57,68 @@ class ApiError extends Error {
 }
 
 const validation = (m: string) => new ApiError("ValidationException", m);
+const serialization = (m: string) => new ApiError("SerializationException", m);
+
+type MemberType = "string" | "number" | "boolean" | "string[]" | "parameters";
+/** The request members the operations read, with their types in the Data API's JSON model. */
+const MEMBER_TYPES: Record<string, MemberType> = {
+  Sql: "string",
+  Sqls: "string[]",
+  Id: "string",
+  Database: "string",
+  WorkgroupName: "string",
+  ClusterIdentifier: "string",
+  SecretArn: "string",
+  DbUser: "string",
+  StatementName: "string",
+  ExecutionMode: "string",
+  ResultFormat: "string",
+  ClientToken: "string",
+  Status: "string",
+  NextToken: "string",
+  WaitTimeSeconds: "number",
+  MaxResults: "number",
+  WithEvent: "boolean",
+  RoleLevel: "boolean",
+  Parameters: "parameters",
+};
+
+const isParameter = (p: unknown) =>
+  typeof p === "object" &&
+  p !== null &&
+  typeof (p as { name?: unknown }).name === "string" &&
+  typeof (p as { value?: unknown }).value === "string";
+
+/**
+ * The request body as the service reads it: a JSON object whose members have their model's types. Anything
+ * else is a SerializationException naming the member, as the service answers a malformed request.
+ */
+function parseInput(body: Buffer): Record<string, unknown> {
+  if (body.length === 0) return {};
+  let input: unknown;
+  try {
+    input = JSON.parse(body.toString("utf8"));
+  } catch (e) {
+    throw serialization(`the request body is not JSON (${(e as Error).message})`);
+  }
+  if (typeof input !== "object" || input === null || Array.isArray(input))
+    throw serialization("the request body must be a JSON object");
+  for (const [member, value] of Object.entries(input)) {
+    const type = MEMBER_TYPES[member];
+    if (type === undefined || value === null) continue;
+    const ok =
+      type === "string[]"
+        ? Array.isArray(value) && value.every((v) => typeof v === "string")
+        : type === "parameters"
+          ? Array.isArray(value) && value.every(isParameter)
+          : typeof value === type;
+    if (!ok)
+      throw serialization(
+        `${member} must be ${type === "parameters" ? "a list of {name, value} strings" : `a ${type}`}`,
+      );
+  }
+  return input as Record<string, unknown>;
+}
 
 const TYPE_NAMES: Record<number, string> = {
   16: "bool",
@@ -435,11 +497,7 @@ export async function startRedshiftDataServer(
         const op = ops[target.replace(/^RedshiftData\./, "")];
         if (!target.startsWith("RedshiftData.") || op === undefined)
           throw new ApiError("UnknownOperationException", `Unknown operation ${target}`);
-        const input =
-          chunks.length === 0
-            ? {}
-            : (JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>);
-        send(200, await op(input));
+        send(200, await op(parseInput(Buffer.concat(chunks))));
       } catch (e) {
         if (e instanceof ApiError) send(e.status, { __type: e.type, message: e.message });
         else send(500, { __type: "InternalServerException", message: (e as Error).message });
