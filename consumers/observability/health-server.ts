@@ -42,6 +42,9 @@ export async function startHealthServer(
       return send(500, { error: (e as Error).message });
     }
   });
+  // A slow or stuck client may not hold a socket: headers within 10 s, the whole request within 30 s.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", (e: NodeJS.ErrnoException) =>
       reject(

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
+import { limitServer } from "../http/server-limits";
 import { type Collector, collectSnapshot, type DashboardSnapshot } from "./snapshot";
 
 export interface DashboardOptions {
@@ -78,6 +79,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       res.end((e as Error).message);
     }
   });
+  limitServer(server);
 
   let ticking = false;
   const timer = setInterval(async () => {

@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { choosePort, LOOPBACK } from "../emulators/ports";
+import { BodyTooLargeError, limitServer, readRequestBody } from "../http/server-limits";
 import { bindNamed, RedshiftDialectError, toPostgres } from "./dialect";
 import { pgliteBackend, postgresBackend, type SqlBackend, type SqlResult } from "./sql-backend";
 
@@ -55,6 +56,9 @@ class ApiError extends Error {
     super(message);
   }
 }
+
+/** 40 statements of at most 100 KB each, their parameters and the JSON around them fit well inside this. */
+const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
 
 const validation = (m: string) => new ApiError("ValidationException", m);
 const serialization = (m: string) => new ApiError("SerializationException", m);
@@ -480,10 +484,8 @@ export async function startRedshiftDataServer(
     },
   };
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", async () => {
+  const server = limitServer(
+    http.createServer(async (req, res) => {
       const requestId = randomUUID();
       const send = (status: number, body: unknown) => {
         res.writeHead(status, {
@@ -497,13 +499,16 @@ export async function startRedshiftDataServer(
         const op = ops[target.replace(/^RedshiftData\./, "")];
         if (!target.startsWith("RedshiftData.") || op === undefined)
           throw new ApiError("UnknownOperationException", `Unknown operation ${target}`);
-        send(200, await op(parseInput(Buffer.concat(chunks))));
+        send(200, await op(parseInput(await readRequestBody(req, MAX_REQUEST_BYTES))));
       } catch (e) {
         if (e instanceof ApiError) send(e.status, { __type: e.type, message: e.message });
-        else send(500, { __type: "InternalServerException", message: (e as Error).message });
+        else if (e instanceof BodyTooLargeError) {
+          res.setHeader("connection", "close");
+          send(413, { __type: "ValidationException", message: e.message });
+        } else send(500, { __type: "InternalServerException", message: (e as Error).message });
       }
-    });
-  });
+    }),
+  );
   const port = await choosePort(options.port, "--redshift-data-port");
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -7,12 +7,15 @@ import { randomUUID } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { choosePort, LOOPBACK } from "../emulators/ports";
+import { BodyTooLargeError, limitServer, readRequestBody } from "../http/server-limits";
 import { FilterPolicyError, matchesFilterPolicy, parseFilterPolicy } from "./filter-policy";
 import { type MessageAttributeValue, messageAttributes, QueryParams } from "./query-params";
 import { errorXml, responseXml, type XmlNode, xmlMap } from "./xml";
 
 export const LOCAL_ACCOUNT = "000000000000";
 const MAX_MESSAGE_BYTES = 256 * 1024;
+/** A PublishBatch of ten 256 KB messages, form-encoded (up to three bytes a character), fits inside this. */
+const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
 const BATCH_LIMIT = 10;
 
 export interface Delivery {
@@ -361,25 +364,23 @@ export async function startSnsServer(options: SnsServerOptions = {}): Promise<Sn
     },
   };
 
-  const server = http.createServer((req, res) => {
-    const requestId = randomUUID();
-    const url = new URL(req.url ?? "/", "http://local");
-    if (req.method === "GET" && url.pathname === "/_flightpulse/messages") {
-      const topic = url.searchParams.get("topicArn") ?? undefined;
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify(published.filter((m) => topic === undefined || m.topicArn === topic)));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const q = QueryParams.parse(Buffer.concat(chunks).toString("utf8"));
-      const action = q.get("Action") ?? "";
+  const server = limitServer(
+    http.createServer(async (req, res) => {
+      const requestId = randomUUID();
+      const url = new URL(req.url ?? "/", "http://local");
+      if (req.method === "GET" && url.pathname === "/_flightpulse/messages") {
+        const topic = url.searchParams.get("topicArn") ?? undefined;
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(published.filter((m) => topic === undefined || m.topicArn === topic)));
+        return;
+      }
       const send = (status: number, xml: string) => {
         res.writeHead(status, { "content-type": "text/xml", "x-amzn-requestid": requestId });
         res.end(xml);
       };
       try {
+        const q = QueryParams.parse((await readRequestBody(req, MAX_REQUEST_BYTES)).toString("utf8"));
+        const action = q.get("Action") ?? "";
         const handler = actions[action];
         if (handler === undefined)
           throw new SnsError(
@@ -390,10 +391,13 @@ export async function startSnsServer(options: SnsServerOptions = {}): Promise<Sn
         send(200, responseXml(action, handler(q), requestId));
       } catch (e) {
         if (e instanceof SnsError) send(e.status, errorXml(e.errorCode, e.message, requestId));
-        else send(500, errorXml("InternalError", (e as Error).message, requestId, "Receiver"));
+        else if (e instanceof BodyTooLargeError) {
+          res.setHeader("connection", "close");
+          send(413, errorXml("RequestEntityTooLarge", e.message, requestId));
+        } else send(500, errorXml("InternalError", (e as Error).message, requestId, "Receiver"));
       }
-    });
-  });
+    }),
+  );
 
   const port = await choosePort(options.port, "--sns-port");
   await new Promise<void>((resolve, reject) => {
