@@ -22,8 +22,14 @@ export interface LoggerOptions {
   readonly fields?: LogFields;
 }
 
-/** Errors do not serialise with JSON.stringify; keep their name, code, message and stack. */
-function serialise(value: unknown): unknown {
+/** Fields whose values are secrets wherever they appear in a log line (an ARN naming a secret is not one). */
+const SECRET_FIELD = /secret|password|passwd|token|credential|authorization|accesskeyid/i;
+const REDACTED = "[redacted]";
+
+/** Errors do not serialise with JSON.stringify; keep their name, code, message and stack. Secrets never. */
+function serialise(key: string, value: unknown): unknown {
+  if (key !== "" && SECRET_FIELD.test(key) && !/arn$/i.test(key) && value !== undefined && value !== null)
+    return REDACTED;
   if (value instanceof Error) {
     const code = (value as { code?: unknown }).code;
     return {
@@ -44,9 +50,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     const log = (level: LogLevel) => (msg: string, fields?: LogFields) => {
       if (RANK[level] < min) return;
       write(
-        JSON.stringify({ time: new Date(now()).toISOString(), level, msg, ...bound, ...fields }, (_k, v) =>
-          serialise(v),
-        ),
+        JSON.stringify({ time: new Date(now()).toISOString(), level, msg, ...bound, ...fields }, serialise),
       );
     };
     return {

@@ -27,6 +27,25 @@ describe("structured logger", () => {
     const second = JSON.parse(lines[1]!);
     expect(second.err).to.include({ name: "Error", message: "boom", code: "SINK_DOWN" });
   });
+
+  it("never writes a secret, however deep it sits in the fields", () => {
+    const lines: string[] = [];
+    const log = createLogger({ write: (l) => lines.push(l) });
+    log.child({ credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "s3cr3t" } }).info("client", {
+      aws: { region: "eu-west-1", sessionToken: "tok3n" },
+      redshiftSecretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:wh",
+      password: "hunter2",
+      authorization: "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/…",
+    });
+    const [line] = lines;
+    for (const secret of ["AKIAEXAMPLE", "s3cr3t", "tok3n", "hunter2"]) expect(line).to.not.include(secret);
+    expect(JSON.parse(line!)).to.deep.include({
+      credentials: "[redacted]",
+      aws: { region: "eu-west-1", sessionToken: "[redacted]" },
+      redshiftSecretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:wh",
+      password: "[redacted]",
+    });
+  });
 });
 
 describe("health endpoint", () => {
