@@ -5,6 +5,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { decodeValue, type FlightEvent, MAX_BATCH_EVENTS, MAX_RECORD_BYTES } from "../analytics/events";
 import { IngestError } from "./errors";
+import { BodyTooLargeError, limitServer, readRequestBody } from "./http-limits";
 import type { KinesisProducer } from "./producer";
 import { MAX_BYTES_PER_REQUEST } from "./producer";
 
@@ -35,20 +36,6 @@ class HttpError extends Error {
   ) {
     super(message);
   }
-}
-
-async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"] ?? "0");
-  if (declared > limit)
-    throw new HttpError(413, `request body is ${declared} bytes, over the ${limit}-byte limit`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, `request body is over the ${limit}-byte limit`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** Events nest four levels in a batch ({events: [{fare: {…}}]}): anything far deeper is not an event. */
@@ -144,7 +131,9 @@ export async function startIngestEndpoint(options: IngestEndpointOptions): Promi
       const type = req.headers["content-type"] ?? "";
       if (!type.startsWith("application/json"))
         throw new HttpError(415, "content-type must be application/json");
-      const raw = await readBody(req, MAX_BYTES_PER_REQUEST);
+      const raw = await readRequestBody(req, MAX_BYTES_PER_REQUEST).catch((e: unknown) => {
+        throw e instanceof BodyTooLargeError ? new HttpError(413, e.message) : e;
+      });
       const depth = nestingDepth(raw);
       if (depth > MAX_NESTING)
         throw new HttpError(
@@ -171,9 +160,7 @@ export async function startIngestEndpoint(options: IngestEndpointOptions): Promi
       return send(500, { message: (e as Error).message });
     }
   });
-  // A slow or stuck client may not hold a socket: headers within 10 s, the whole request within 30 s.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  limitServer(server);
   await new Promise<void>((resolve, reject) => {
     server.once("error", (e: NodeJS.ErrnoException) =>
       reject(

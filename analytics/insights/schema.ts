@@ -80,6 +80,16 @@ export const INSIGHT_SCHEMAS = {
   "insight.channel-conversion": ChannelConversionSchema,
 } as const satisfies Record<InsightType, TSchema>;
 
+/** The warehouse table (sql/redshift/010_network_insights.sql) each insight type is loaded into. */
+export const INSIGHT_TABLES: Readonly<Record<InsightType, string>> = {
+  "insight.airport-demand": "airport_demand_insights",
+  "insight.top-route": "top_route_insights",
+  "insight.channel-conversion": "channel_conversion_insights",
+};
+
+/** An insight field's column in the warehouse and the reference SQL: lookToBook → look_to_book. */
+export const columnOf = (field: string): string => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
 export type AirportDemandInsight = Static<typeof AirportDemandSchema>;
 export type TopRouteInsight = Static<typeof TopRouteSchema>;
 export type ChannelConversionInsight = Static<typeof ChannelConversionSchema>;

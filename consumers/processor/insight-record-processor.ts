@@ -4,7 +4,7 @@
 // MERGEs on that key, so a redelivery replaces itself: checkpoint at the batch end once the warehouse has
 // it. A record the contract refuses goes to rejected_events with its reason, never dropped.
 import type { RejectionCode } from "../../analytics/events";
-import { decodeInsight, type Insight } from "../../analytics/insights";
+import { columnOf, decodeInsight, INSIGHT_TABLES, type Insight } from "../../analytics/insights";
 import type { ExtendedSequenceNumber } from "../kcl/lease";
 import type { ProcessRecordsInput, RecordProcessor } from "../kcl/record-processor";
 import type { Logger } from "../observability/logger";
@@ -32,52 +32,16 @@ export interface InsightProcessorDeps {
 /** Rejected insights share rejected_events with booking events: the stream's name keeps their keys apart. */
 export const INSIGHT_SHARD_PREFIX = "demand-insights:";
 
+/** Window bounds as the loader's other timestamps are written (with milliseconds). */
 const iso = (bound: string) => bound.replace("Z", ".000Z");
 
+/** The warehouse row of an insight: every field but type and version, under its column name. */
 export function insightRow(insight: Insight): { table: string; row: Row } {
-  switch (insight.type) {
-    case "insight.airport-demand":
-      return {
-        table: "airport_demand_insights",
-        row: {
-          window_start: iso(insight.windowStart),
-          window_end: iso(insight.windowEnd),
-          airport: insight.airport,
-          direction: insight.direction,
-          searches: insight.searches,
-          bookings: insight.bookings,
-          seats: insight.seats,
-          look_to_book: insight.lookToBook,
-        },
-      };
-    case "insight.top-route":
-      return {
-        table: "top_route_insights",
-        row: {
-          window_start: iso(insight.windowStart),
-          window_end: iso(insight.windowEnd),
-          rank: insight.rank,
-          route: insight.route,
-          origin: insight.origin,
-          destination: insight.destination,
-          seats: insight.seats,
-          bookings: insight.bookings,
-        },
-      };
-    case "insight.channel-conversion":
-      return {
-        table: "channel_conversion_insights",
-        row: {
-          window_start: iso(insight.windowStart),
-          window_end: iso(insight.windowEnd),
-          channel: insight.channel,
-          searches: insight.searches,
-          bookings: insight.bookings,
-          seats: insight.seats,
-          look_to_book: insight.lookToBook,
-        },
-      };
-  }
+  const { type, version: _version, ...fields } = insight;
+  const row: Row = {};
+  for (const [field, value] of Object.entries(fields) as [string, string | number | null][])
+    row[columnOf(field)] = field === "windowStart" || field === "windowEnd" ? iso(value as string) : value;
+  return { table: INSIGHT_TABLES[type], row };
 }
 
 export class InsightRecordProcessor implements RecordProcessor {

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
-import { limitServer } from "../http/server-limits";
+import { limitServer } from "../../ingest/http-limits";
 import { type Collector, collectSnapshot, type DashboardSnapshot } from "./snapshot";
 
 export interface DashboardOptions {

@@ -5,8 +5,8 @@
 import { randomUUID } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import { BodyTooLargeError, limitServer, readRequestBody } from "../../ingest/http-limits";
 import { choosePort, LOOPBACK } from "../emulators/ports";
-import { BodyTooLargeError, limitServer, readRequestBody } from "../http/server-limits";
 import { bindNamed, RedshiftDialectError, toPostgres } from "./dialect";
 import { pgliteBackend, postgresBackend, type SqlBackend, type SqlResult } from "./sql-backend";
 

@@ -6,8 +6,8 @@
 import { randomUUID } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import { BodyTooLargeError, limitServer, readRequestBody } from "../../ingest/http-limits";
 import { choosePort, LOOPBACK } from "../emulators/ports";
-import { BodyTooLargeError, limitServer, readRequestBody } from "../http/server-limits";
 import { FilterPolicyError, matchesFilterPolicy, parseFilterPolicy } from "./filter-policy";
 import { type MessageAttributeValue, messageAttributes, QueryParams } from "./query-params";
 import { errorXml, responseXml, type XmlNode, xmlMap } from "./xml";

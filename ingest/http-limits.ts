@@ -1,18 +1,24 @@
-// Limits every local HTTP server keeps, whatever a client sends: a bounded request body (read up to the
+// Limits every HTTP server of ingest and local (ingest endpoint, SNS, Data API, dashboard) keeps, whatever a client sends: a bounded request body (read up to the
 // limit, never buffered past it) and timeouts for slow headers and slow requests, so one stuck or hostile
 // client cannot hold memory or a socket forever.
 import type * as http from "node:http";
 
 export class BodyTooLargeError extends Error {
   readonly code = "BODY_TOO_LARGE";
-  constructor(readonly limit: number) {
-    super(`request body is over the ${limit}-byte limit`);
+  constructor(
+    readonly limit: number,
+    declared?: number,
+  ) {
+    super(
+      `request body is ${declared === undefined ? "" : `${declared} bytes, `}over the ${limit}-byte limit`,
+    );
   }
 }
 
 /** Reads the body, refusing (before reading on) one whose declared or actual size passes `limit`. */
 export async function readRequestBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  if (Number(req.headers["content-length"] ?? "0") > limit) throw new BodyTooLargeError(limit);
+  const declared = Number(req.headers["content-length"] ?? "0");
+  if (declared > limit) throw new BodyTooLargeError(limit, declared);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
