@@ -2,6 +2,7 @@
 // abort signal that the first SIGINT/SIGTERM trips (graceful stop); a second one forces exit.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { FLINK_HELP, flink } from "../analytics/flink/flink-command";
 import { runWorker } from "../consumers/main";
 import { type CommandIo, UsageError } from "../ingest/commands/command-io";
 import { REPLAY_HELP, replay } from "../ingest/commands/replay";
@@ -20,6 +21,11 @@ const COMMANDS: Record<string, Command> = {
     summary: "generate booking traffic into Kinesis or a file",
     help: SIMULATE_HELP,
     run: simulate,
+  },
+  flink: {
+    summary: "the Managed Flink app: status, deploy, snapshot(s), rollback, stop, start (AWS or local)",
+    help: FLINK_HELP,
+    run: flink,
   },
   replay: { summary: "load a JSON-lines file of events into the stream", help: REPLAY_HELP, run: replay },
   worker: {

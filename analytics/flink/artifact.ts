@@ -65,10 +65,14 @@ export function jarDigest(jar = FLINK_JAR): string {
   return createHash("sha256").update(readFileSync(jar)).digest("hex");
 }
 
+/** S3 key of a jar: the same bytes always land under the same key (Pulumi uploads it there). */
+export const flinkCodeKey = (jarSha256: string): string =>
+  `flink/flightpulse-flink-insights-${jarSha256}.jar`;
+
 /** The java classpath that runs the jar locally: the jar first, then the Flink runtime. */
-export function localClasspath(): string {
+export function localClasspath(jar = FLINK_JAR): string {
   const runtime = readFileSync(FLINK_CLASSPATH_FILE, "utf8").trim();
-  return [FLINK_JAR, runtime].filter((p) => p.length > 0).join(path.delimiter);
+  return [jar, runtime].filter((p) => p.length > 0).join(path.delimiter);
 }
 
 export interface BuildOptions {

@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { FLINK_MAIN_CLASS, LOCAL_LOG_CONFIG, localClasspath } from "./artifact";
+import { FLINK_JAR, FLINK_MAIN_CLASS, LOCAL_LOG_CONFIG, localClasspath } from "./artifact";
 
 export type JobSettings = Readonly<Record<string, string>>;
 
@@ -13,14 +13,39 @@ export class FlinkJobError extends Error {
   readonly code = "FLINK_JOB_FAILED";
 }
 
+/**
+ * Flink's own JVM options for Java 17 (its config.yaml's env.java.opts.all): Kryo reaches into JDK
+ * collections when it snapshots state, e.g. the Kinesis source's shard list; without these a savepoint
+ * fails with InaccessibleObjectException ("java.base does not open java.util").
+ */
+const JAVA_17_OPENS = [
+  "java.base/java.util",
+  "java.base/java.util.concurrent",
+  "java.base/java.util.concurrent.atomic",
+  "java.base/java.lang",
+  "java.base/java.lang.reflect",
+  "java.base/java.io",
+  "java.base/java.net",
+  "java.base/java.nio",
+  "java.base/sun.nio.ch",
+  "java.base/java.text",
+  "java.base/java.time",
+].map((p) => `--add-opens=${p}=ALL-UNNAMED`);
+
 /** The `java` command line (without the executable) that runs the job with these settings. */
-export function javaArgs(settings: JobSettings, heapMb = 768, jvmOptions: readonly string[] = []): string[] {
+export function javaArgs(
+  settings: JobSettings,
+  heapMb = 768,
+  jvmOptions: readonly string[] = [],
+  jar = FLINK_JAR,
+): string[] {
   return [
     `-Xmx${heapMb}m`,
+    ...JAVA_17_OPENS,
     ...jvmOptions,
     `-Dlog4j.configurationFile=${LOCAL_LOG_CONFIG}`,
     "-cp",
-    localClasspath(),
+    localClasspath(jar),
     FLINK_MAIN_CLASS,
     ...Object.entries(settings).flatMap(([k, v]) => [`--${k}`, v]),
   ];

@@ -29,7 +29,7 @@ import {
   workersCollector,
 } from "../dashboard/collectors";
 import { startDashboard } from "../dashboard/server";
-import { startLocalFlink } from "../flink/local-flink";
+import { startLocalFlinkApp } from "../kinesis-analytics/local-flink-app";
 import { LOCAL_WAREHOUSE, startLocalStack } from "../stack/local-stack";
 import { startLocalWorkers } from "../stack/local-workers";
 
@@ -57,7 +57,8 @@ dashboard. Everything binds 127.0.0.1. Ctrl-C stops it all.
   --data-dir DIR        keep tables and stream data on disk in DIR (default: in memory)
   --workers N           consumer worker processes (default 2; their JSON logs go to .flightpulse/worker-N.log)
   --no-flink            leave out the Flink SQL app (network insights); otherwise it runs on a local Flink
-                        MiniCluster (Java 17; the first start builds its jar with Maven), log in .flightpulse/flink.log
+                        MiniCluster behind a local Kinesis Analytics V2 endpoint (Java 17; the first start
+                        builds its jar with Maven; flightpulse flink status), log in .flightpulse/flink-apps/
 
 Endpoints, PIDs and the dashboard URL are written to .flightpulse/local.json.`;
 
@@ -151,13 +152,13 @@ export async function start(io: CommandIo): Promise<number> {
     const startingFlink =
       values["no-flink"] === true
         ? undefined
-        : startLocalFlink({
+        : startLocalFlinkApp({
+            dir: path.join(io.cwd, ".flightpulse"),
             kinesisEndpoint: stack.state.endpoints.kinesis as string,
-            region: "us-east-1",
             bookingStream: names.bookingStream,
             insightsStream: names.insightsStream,
             allowedLatenessSeconds: Number(workerEnv["FLIGHTPULSE_ALLOWED_LATENESS_SECONDS"] ?? 30),
-            logFile: path.join(io.cwd, ".flightpulse", "flink.log"),
+            kinesisCbor: kinesisKind === "kinesis-local",
             log: (line) => io.out(`  ${line}`),
           });
     // Its failure is reported where it is awaited below, not as an unhandled rejection while workers start.
@@ -176,12 +177,18 @@ export async function start(io: CommandIo): Promise<number> {
     });
     const flink = await startingFlink;
     if (flink !== undefined) {
+      const job = flink.server.application(flink.application)?.runningJob;
+      const log = `.flightpulse/flink-apps/${flink.application}/flink.log`;
       stack.update({
-        flink: { rest: flink.restUrl, log: ".flightpulse/flink.log" },
-        pids: { ...stack.state.pids, flink: flink.pid, flinkWatchdog: flink.watchdogPid },
+        endpoints: { ...stack.state.endpoints, kinesisAnalytics: flink.server.endpoint },
+        flink: { application: flink.application, codeDir: flink.codeDir, rest: job?.restUrl ?? null, log },
+        pids: {
+          ...stack.state.pids,
+          ...(job !== undefined ? { flink: job.pid, flinkWatchdog: job.watchdogPid } : {}),
+        },
       });
       io.out(
-        `  flink     ${flink.restUrl} (pid ${flink.pid}, Flink SQL app running, log .flightpulse/flink.log)`,
+        `  flink     ${flink.server.endpoint} (Kinesis Analytics V2: application ${flink.application} RUNNING; \`flightpulse flink status\`; log ${log})`,
       );
     }
     stack.update({

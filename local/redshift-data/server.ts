@@ -3,10 +3,7 @@
 // asynchronously, one at a time, through SUBMITTED → PICKED → STARTED → FINISHED / FAILED / ABORTED;
 // Redshift's limits (100 KB per statement, 40 per batch) and refusals (see dialect.ts) are enforced.
 import { randomUUID } from "node:crypto";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
-import { BodyTooLargeError, limitServer, readRequestBody } from "../../ingest/http-limits";
-import { choosePort, LOOPBACK } from "../emulators/ports";
+import { AwsJsonError, startAwsJsonServer } from "../emulators/aws-json-server";
 import { bindNamed, RedshiftDialectError, toPostgres } from "./dialect";
 import { pgliteBackend, postgresBackend, type SqlBackend, type SqlResult } from "./sql-backend";
 
@@ -47,21 +44,11 @@ interface Statement extends SubStatement {
   finish: () => void;
 }
 
-class ApiError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
-
 /** 40 statements of at most 100 KB each, their parameters and the JSON around them fit well inside this. */
 const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
 
-const validation = (m: string) => new ApiError("ValidationException", m);
-const serialization = (m: string) => new ApiError("SerializationException", m);
+const validation = (m: string) => new AwsJsonError("ValidationException", m);
+const serialization = (m: string) => new AwsJsonError("SerializationException", m);
 
 type MemberType = "string" | "number" | "boolean" | "string[]" | "parameters";
 /** The request members the operations read, with their types in the Data API's JSON model. */
@@ -351,10 +338,10 @@ export async function startRedshiftDataServer(
   const find = (id: unknown): { st: Statement; sub?: SubStatement } => {
     const [base, n] = String(id ?? "").split(":");
     const st = statements.get(base ?? "");
-    if (st === undefined) throw new ApiError("ResourceNotFoundException", `Query does not exist: ${id}`);
+    if (st === undefined) throw new AwsJsonError("ResourceNotFoundException", `Query does not exist: ${id}`);
     if (n === undefined) return { st };
     const sub = st.subs[Number(n) - 1];
-    if (sub === undefined) throw new ApiError("ResourceNotFoundException", `Query does not exist: ${id}`);
+    if (sub === undefined) throw new AwsJsonError("ResourceNotFoundException", `Query does not exist: ${id}`);
     return { st, sub };
   };
 
@@ -423,7 +410,7 @@ export async function startRedshiftDataServer(
       if (target.status !== "FINISHED")
         throw validation(`Query ${target.id} is not finished: ${target.status}`);
       if (target.result === undefined)
-        throw new ApiError("ResourceNotFoundException", `Query ${target.id} does not have result`);
+        throw new AwsJsonError("ResourceNotFoundException", `Query ${target.id} does not have result`);
       const offset =
         input["NextToken"] === undefined
           ? 0
@@ -484,44 +471,21 @@ export async function startRedshiftDataServer(
     },
   };
 
-  const server = limitServer(
-    http.createServer(async (req, res) => {
-      const requestId = randomUUID();
-      const send = (status: number, body: unknown) => {
-        res.writeHead(status, {
-          "content-type": "application/x-amz-json-1.1",
-          "x-amzn-requestid": requestId,
-        });
-        res.end(JSON.stringify(body));
-      };
-      try {
-        const target = String(req.headers["x-amz-target"] ?? "");
-        const op = ops[target.replace(/^RedshiftData\./, "")];
-        if (!target.startsWith("RedshiftData.") || op === undefined)
-          throw new ApiError("UnknownOperationException", `Unknown operation ${target}`);
-        send(200, await op(parseInput(await readRequestBody(req, MAX_REQUEST_BYTES))));
-      } catch (e) {
-        if (e instanceof ApiError) send(e.status, { __type: e.type, message: e.message });
-        else if (e instanceof BodyTooLargeError) {
-          res.setHeader("connection", "close");
-          send(413, { __type: "ValidationException", message: e.message });
-        } else send(500, { __type: "InternalServerException", message: (e as Error).message });
-      }
-    }),
-  );
-  const port = await choosePort(options.port, "--redshift-data-port");
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, LOOPBACK, () => resolve());
+  const server = await startAwsJsonServer({
+    targetPrefix: "RedshiftData",
+    operations: ops,
+    parseInput,
+    maxRequestBytes: MAX_REQUEST_BYTES,
+    port: options.port,
+    portSetting: "--redshift-data-port",
   });
   return {
     name: "redshift-data",
-    endpoint: `http://${LOOPBACK}:${(server.address() as AddressInfo).port}`,
+    endpoint: server.endpoint,
     pid: process.pid,
     backend,
     stop: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      await server.close();
       if (options.backend === undefined) await backend.close();
     },
   };

@@ -5,6 +5,7 @@
 // and snapshots on, parallelism and autoscaling from config, logs to CloudWatch.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { flinkCodeKey } from "../../analytics/flink/artifact";
 import { flinkPolicy } from "../iam/policies";
 import { baseTags, privateBucket, serviceRole } from "./common";
 
@@ -30,10 +31,6 @@ export interface FlinkAppArgs {
   readonly kmsKeyArn: pulumi.Input<string>;
   readonly logRetentionDays: number;
 }
-
-/** S3 key of a jar: the same bytes always land under the same key. */
-export const flinkCodeKey = (jarSha256: string): string =>
-  `flink/flightpulse-flink-insights-${jarSha256}.jar`;
 
 export class FlinkApp extends pulumi.ComponentResource {
   readonly application: aws.kinesisanalyticsv2.Application;
@@ -71,7 +68,8 @@ export class FlinkApp extends pulumi.ComponentResource {
         kmsKeyId: args.kmsKeyArn,
         tags,
       },
-      { parent: this },
+      // A new build is a new key; the previous jar must stay where the running or a rolled-back version reads it.
+      { parent: this, retainOnDelete: true },
     );
 
     const logGroup = new aws.cloudwatch.LogGroup(
@@ -100,7 +98,8 @@ export class FlinkApp extends pulumi.ComponentResource {
             sinkStreamArn,
             kmsKeyArn,
             logGroupArn,
-            codeObjectArn: `${bucketArn}/${codeKey}`,
+            // Every build's jar, not only this one: `flightpulse flink deploy` and rollbacks switch between them.
+            codeObjectArn: `${bucketArn}/${flinkCodeKey("*")}`,
           }),
         ),
       { parent: this, tags },
@@ -161,7 +160,17 @@ export class FlinkApp extends pulumi.ComponentResource {
         },
         tags,
       },
-      { parent: this, dependsOn: [this.codeObject] },
+      {
+        parent: this,
+        dependsOn: [this.codeObject],
+        // After creation, code and job settings change through `flightpulse flink deploy` (snapshot first,
+        // state compatibility checked, rollback on failure: docs/flink.md); `pulumi up` only uploads jars.
+        // The provider has no system-rollback setting, so the first deploy turns it on.
+        ignoreChanges: [
+          "applicationConfiguration.applicationCodeConfiguration",
+          "applicationConfiguration.environmentProperties",
+        ],
+      },
     );
     this.registerOutputs({ application: this.application.name, codeKey });
   }

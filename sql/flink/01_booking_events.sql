@@ -24,6 +24,7 @@ CREATE TABLE booking_events (
   WATERMARK FOR `event_time` AS `event_time` - INTERVAL '${allowed.lateness.seconds}' SECOND - INTERVAL '0.001' SECOND
 ) WITH (
   ${kinesis.client.options}
+  ${kinesis.source.options}
   'connector' = 'kinesis',
   'stream' = '${booking.stream}',
   'aws.region' = '${aws.region}',

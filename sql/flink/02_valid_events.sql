@@ -3,6 +3,10 @@
 -- a booking reference, an occurredAt with an offset). Flink checks only these fields; the workers reject a
 -- record for any defect, so a record whose only defect lies elsewhere (an unknown currency, an extra field)
 -- is counted here and rejected there. docs/flink.md lists the difference.
+--
+-- Every INSERT keeps only windows starting at or after the windowsFrom setting (the epoch unless a deploy
+-- that reset the state re-reads the stream from before its stop: `flightpulse flink deploy
+-- --allow-state-reset`, docs/flink.md), so a window seen only in part is never emitted.
 CREATE TEMPORARY VIEW valid_events AS
 SELECT
   `type`,

@@ -48,4 +48,5 @@ FROM (
     CAST(SUM(seats) AS BIGINT) AS seats
   FROM TABLE(TUMBLE(TABLE valid_events, DESCRIPTOR(`event_time`), INTERVAL '5' MINUTES))
   GROUP BY window_start, window_end, `destination`
-);
+)
+WHERE window_start >= CAST(TO_TIMESTAMP_LTZ(${windows.from.millis}, 3) AS TIMESTAMP(3));

@@ -46,4 +46,5 @@ FROM (
     GROUP BY window_start, window_end, route, `origin`, `destination`
   )
 )
-WHERE row_num <= 10;
+WHERE row_num <= 10
+  AND window_start >= CAST(TO_TIMESTAMP_LTZ(${windows.from.millis}, 3) AS TIMESTAMP(3));

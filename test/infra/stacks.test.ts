@@ -175,12 +175,38 @@ describe("Pulumi stacks (mocks)", function () {
           },
         },
       ]);
-      // The role may read exactly that object.
+      // The role reads the jars of the code bucket (every build: deploys and rollbacks switch between
+      // them), nothing else.
       const policies = run
         .of("aws:iam/rolePolicy:RolePolicy")
         .map((p) => String(p.inputs["policy"]))
         .filter((p) => p.includes("ApplicationCode"));
-      expect(policies.join("\n")).to.include(`flink-code-abc123/${jar["key"]}`);
+      expect(policies.join("\n")).to.include("flink-code-abc123/flink/flightpulse-flink-insights-*.jar");
+      expect(jar["key"]).to.match(/^flink\/flightpulse-flink-insights-[0-9a-f]{64}\.jar$/);
+    }
+  });
+
+  it("keeps the Managed Flink provider's pitfalls out of the stack's inputs", () => {
+    for (const run of runs.values()) {
+      const app = one(run, "aws:kinesisanalyticsv2/application:Application").inputs;
+      // An app left in READY after a failed update is started again by the next `pulumi up`.
+      expect(app["startApplication"]).to.equal(true);
+      // The runtime is a replacement in the provider: it must never follow anything but this constant.
+      expect(app["runtimeEnvironment"]).to.equal("FLINK-1_19");
+      const config = app["applicationConfiguration"] as {
+        runConfiguration: {
+          applicationRestoreConfiguration: { applicationRestoreType: string };
+          flinkRunConfiguration: { allowNonRestoredState: boolean };
+        };
+        applicationSnapshotConfiguration: { snapshotsEnabled: boolean };
+      };
+      // The provider ignores SKIP_RESTORE_FROM_SNAPSHOT on updates: the stack never asks for it (a state
+      // reset goes through `flightpulse flink deploy --allow-state-reset`, which starts the app itself).
+      expect(config.runConfiguration.applicationRestoreConfiguration.applicationRestoreType).to.equal(
+        "RESTORE_FROM_LATEST_SNAPSHOT",
+      );
+      expect(config.runConfiguration.flinkRunConfiguration.allowNonRestoredState).to.equal(false);
+      expect(config.applicationSnapshotConfiguration.snapshotsEnabled).to.equal(true);
     }
   });
 });

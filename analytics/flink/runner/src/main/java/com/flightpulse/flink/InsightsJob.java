@@ -14,8 +14,8 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.table.api.StatementSet;
 import org.apache.flink.table.api.TableResult;
+import org.apache.flink.table.api.bridge.java.StreamStatementSet;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.table.catalog.Catalog;
 import org.apache.flink.table.catalog.CatalogBaseTable;
@@ -41,6 +41,11 @@ public final class InsightsJob {
       config.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
       config.set(RestOptions.ADDRESS, "127.0.0.1");
       if (settings.restPort >= 0) config.set(RestOptions.BIND_PORT, Integer.toString(settings.restPort));
+      // Managed Flink restores its snapshots itself; locally the control endpoint names the savepoint.
+      if (settings.savepointPath != null) {
+        config.setString("execution.savepoint.path", settings.savepointPath);
+        config.setString("execution.savepoint.ignore-unclaimed-state", Boolean.toString(settings.allowNonRestoredState));
+      }
     }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
     boolean files = settings.sourceFile != null;
@@ -78,8 +83,13 @@ public final class InsightsJob {
     if (inserts.isEmpty()) throw new IllegalStateException("the bundled SQL has no INSERT: nothing to run");
     // Before the INSERTs are planned: planning binds each INSERT to its table's connector.
     if (files) redirectToFiles(tableEnv, settings.sourceFile, settings.sinkDir);
-    StatementSet statementSet = tableEnv.createStatementSet();
+    StreamStatementSet statementSet = tableEnv.createStatementSet();
     for (String insert : inserts) statementSet.addInsertSql(insert);
+    if (settings.planOnly) {
+      statementSet.attachAsDataStream();
+      System.out.println(JobPlan.describe(env.getStreamGraph()));
+      return;
+    }
     LOG.info("flightpulse insights: {} INSERTs in one statement set", inserts.size());
     TableResult result = statementSet.execute();
     // On Managed Flink the service owns the job once submitted; locally this process is the cluster.
