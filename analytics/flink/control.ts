@@ -14,6 +14,7 @@ import {
   DescribeApplicationOperationCommand,
   DescribeApplicationSnapshotCommand,
   type KinesisAnalyticsV2Client,
+  LimitExceededException,
   ListApplicationSnapshotsCommand,
   type PropertyGroup,
   RollbackApplicationCommand,
@@ -168,9 +169,19 @@ export class FlinkControl {
         `${this.name} is ${app.status}: a snapshot needs a RUNNING application (\`flightpulse flink start\`)`,
       );
     this.progress(`snapshot ${name} of version ${app.versionId}…`);
-    await this.options.client.send(
-      new CreateApplicationSnapshotCommand({ ApplicationName: this.name, SnapshotName: name }),
-    );
+    try {
+      await this.options.client.send(
+        new CreateApplicationSnapshotCommand({ ApplicationName: this.name, SnapshotName: name }),
+      );
+    } catch (e) {
+      if (e instanceof LimitExceededException)
+        throw new FlinkControlError(
+          "SNAPSHOT_LIMIT",
+          `${this.name} has as many snapshots as Managed Flink keeps (${e.message}); delete old ones ` +
+            "(`aws kinesisanalyticsv2 delete-application-snapshot`, oldest first from `flightpulse flink snapshots`) and run this again. Nothing was changed.",
+        );
+      throw e;
+    }
     await this.until(`snapshot ${name}`, async () => {
       const { SnapshotDetails } = await this.options.client.send(
         new DescribeApplicationSnapshotCommand({ ApplicationName: this.name, SnapshotName: name }),

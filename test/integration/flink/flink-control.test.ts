@@ -187,27 +187,33 @@ describe("flightpulse flink: deploys, refusals and rollbacks on the local endpoi
     const local = await localBuild(FLINK_JAR);
     v1 = { ...local, code: putLocalCode(codeDir, FLINK_JAR, local.jarSha256) };
     const head = local.gitCommit;
-    compatible = await buildOf(
-      variantJar(dir, "compatible", "02_valid_events.sql", (s) =>
-        s.replace("`channel` IN ('web', 'mobile', 'api')", "`channel` IN ('web', 'mobile', 'api', 'agent')"),
+    // Three plans, three JVMs: at once.
+    [compatible, incompatible, broken] = await Promise.all([
+      buildOf(
+        variantJar(dir, "compatible", "02_valid_events.sql", (s) =>
+          s.replace(
+            "`channel` IN ('web', 'mobile', 'api')",
+            "`channel` IN ('web', 'mobile', 'api', 'agent')",
+          ),
+        ),
+        codeDir,
+        head,
       ),
-      codeDir,
-      head,
-    );
-    incompatible = await buildOf(
-      variantJar(dir, "ten-minute-channels", "05_channel_conversion.sql", (s) =>
-        s.replace("INTERVAL '5' MINUTES))", "INTERVAL '10' MINUTES))"),
+      buildOf(
+        variantJar(dir, "ten-minute-channels", "05_channel_conversion.sql", (s) =>
+          s.replace("INTERVAL '5' MINUTES))", "INTERVAL '10' MINUTES))"),
+        ),
+        codeDir,
+        head,
       ),
-      codeDir,
-      head,
-    );
-    broken = await buildOf(
-      variantJar(dir, "missing-stream", "01_booking_events.sql", (s) =>
-        s.replace(/'stream' = '\$\{booking\.stream\}'/, "'stream' = 'no-such-stream'"),
+      buildOf(
+        variantJar(dir, "missing-stream", "01_booking_events.sql", (s) =>
+          s.replace(/'stream' = '\$\{booking\.stream\}'/, "'stream' = 'no-such-stream'"),
+        ),
+        codeDir,
+        head,
       ),
-      codeDir,
-      head,
-    );
+    ]);
     await ka.send(
       new CreateApplicationCommand(
         localApplicationRequest(APP, v1.code, v1, {
