@@ -272,11 +272,15 @@ export class FlinkControl {
       ? await this.snapshot(`deploy-v${app.versionId}-${this.clock.now()}`)
       : undefined;
     this.progress(`updating version ${app.versionId} → ${app.versionId + 1} (${build.code.fileKey})…`);
-    const update = await this.update(app.versionId, build, settings, "RESTORE_FROM_LATEST_SNAPSHOT");
-    const outcome = await this.awaitOperation(update, app.versionId + 1);
+    const update = await this.update(app.versionId, build, settings);
+    const outcome = await this.awaitOperation(update);
     if (!outcome.ok) await this.recover(app, outcome.error, snapshot);
     const after = await this.describe();
-    this.progress(`version ${after.versionId} ${after.status}, state restored`);
+    this.progress(
+      running
+        ? `version ${after.versionId} ${after.status}, state restored`
+        : `version ${after.versionId} ${after.status}: \`flightpulse flink start\` runs it from the latest snapshot`,
+    );
     return { fromVersion: app.versionId, toVersion: after.versionId, snapshot, stateKept: true, comparison };
   }
 
@@ -308,8 +312,8 @@ export class FlinkControl {
       initialTimestamp: iso(resume),
       windowsFrom: iso(resume),
     };
-    const update = await this.update(app.versionId, build, resetSettings, "RESTORE_FROM_LATEST_SNAPSHOT");
-    await this.awaitOperation(update, app.versionId + 1);
+    const update = await this.update(app.versionId, build, resetSettings);
+    await this.awaitOperation(update);
     this.progress(`starting version ${app.versionId + 1} without state, reading from ${iso(resume)}…`);
     const start = await this.options.client.send(
       new StartApplicationCommand({
@@ -319,7 +323,7 @@ export class FlinkControl {
         },
       }),
     );
-    const outcome = await this.awaitOperation(start.OperationId, app.versionId + 1);
+    const outcome = await this.awaitOperation(start.OperationId);
     if (!outcome.ok) await this.recover(app, outcome.error, snapshot);
     const after = await this.describe();
     this.progress(
@@ -376,7 +380,7 @@ export class FlinkControl {
           },
         }),
       );
-      await this.awaitOperation(update.OperationId, now.versionId + 1);
+      await this.awaitOperation(update.OperationId);
       const start = await this.options.client.send(
         new StartApplicationCommand({
           ApplicationName: this.name,
@@ -388,7 +392,7 @@ export class FlinkControl {
           },
         }),
       );
-      await this.awaitOperation(start.OperationId, now.versionId + 1);
+      await this.awaitOperation(start.OperationId);
       now = await this.describe();
     }
     throw new FlinkControlError(
@@ -406,7 +410,6 @@ export class FlinkControl {
     snapshot?: string | undefined;
   }> {
     const app = await this.describe();
-    const latest = (await this.snapshots()).find((s) => s.SnapshotStatus === "READY");
     this.progress(`rolling back version ${app.versionId}…`);
     const { OperationId } = await this.guard(
       this.options.client.send(
@@ -416,8 +419,10 @@ export class FlinkControl {
         }),
       ),
     );
-    const outcome = await this.awaitOperation(OperationId, app.versionId + 1);
+    const outcome = await this.awaitOperation(OperationId);
     if (!outcome.ok) throw new FlinkControlError("ROLLBACK_FAILED", `the rollback failed: ${outcome.error}`);
+    // The service restores the newest snapshot, which may be the one its stop of the current version took.
+    const latest = (await this.snapshots()).find((s) => s.SnapshotStatus === "READY");
     const after = await this.describe();
     this.progress(
       `version ${after.versionId} ${after.status} (the code of version ${after.rolledBackTo ?? "?"})`,
@@ -465,7 +470,6 @@ export class FlinkControl {
     versionId: number,
     build: NewBuild,
     settings: Record<string, string>,
-    restore: "RESTORE_FROM_LATEST_SNAPSHOT",
   ): Promise<string | undefined> {
     const release: Record<string, string> = {
       buildDigest: build.buildDigest,
@@ -496,7 +500,7 @@ export class FlinkControl {
             ApplicationSystemRollbackConfigurationUpdate: { RollbackEnabledUpdate: true },
           },
           RunConfigurationUpdate: {
-            ApplicationRestoreConfiguration: { ApplicationRestoreType: restore },
+            ApplicationRestoreConfiguration: { ApplicationRestoreType: "RESTORE_FROM_LATEST_SNAPSHOT" },
             FlinkRunConfiguration: { AllowNonRestoredState: false },
           },
         }),
@@ -522,7 +526,6 @@ export class FlinkControl {
   /** Follows an operation to its end, printing each status change; ok unless it FAILED. */
   private async awaitOperation(
     operationId: string | undefined,
-    _expectedVersion?: number,
   ): Promise<{ ok: true } | { ok: false; error: string }> {
     let last = "";
     let result: { ok: true } | { ok: false; error: string } = { ok: true };

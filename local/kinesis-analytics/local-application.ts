@@ -175,7 +175,11 @@ export class LocalApplication {
       return op;
     }
     return this.begin("UpdateApplication", "UPDATING", async (op) => {
-      const stopSnapshot = await this.stopJob(this.config.snapshotsEnabled);
+      // The snapshot holds the state of the version that ran until now.
+      const stopSnapshot = await this.stopJob(
+        (this.versions.get(previous) as ApplicationConfig).snapshotsEnabled,
+        previous,
+      );
       try {
         this.job = await this.launchChecked(config, this.restorePoint(config.restore));
         this.ran.push(this.versionId);
@@ -286,7 +290,7 @@ export class LocalApplication {
   }
 
   /** Stops the job, with a savepoint when asked: the snapshot the service takes on a stop or update. */
-  private async stopJob(withSnapshot: boolean): Promise<Snapshot | undefined> {
+  private async stopJob(withSnapshot: boolean, versionId = this.versionId): Promise<Snapshot | undefined> {
     const job = this.job;
     this.job = undefined;
     if (job === undefined) return undefined;
@@ -295,12 +299,7 @@ export class LocalApplication {
       return undefined;
     }
     const name = `flightpulse-auto-${this.now().toISOString().replace(/[:.]/g, "-")}`;
-    const snapshot: Snapshot = {
-      name,
-      status: "CREATING",
-      versionId: this.versionId,
-      createdAt: this.now(),
-    };
+    const snapshot: Snapshot = { name, status: "CREATING", versionId, createdAt: this.now() };
     this.snapshots.push(snapshot);
     try {
       snapshot.location = await job.savepoint(this.snapshotDir(name), true);

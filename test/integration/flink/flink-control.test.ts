@@ -25,7 +25,7 @@ import {
   UpdateApplicationCommand,
 } from "@aws-sdk/client-kinesis-analytics-v2";
 import { expect } from "chai";
-import { FLINK_JAR } from "../../../analytics/flink/artifact";
+import { buildFlinkArtifact, FLINK_JAR } from "../../../analytics/flink/artifact";
 import { FlinkControl, FlinkControlError, type NewBuild } from "../../../analytics/flink/control";
 import { flink } from "../../../analytics/flink/flink-command";
 import { localBuild } from "../../../analytics/flink/release";
@@ -152,6 +152,7 @@ describe("flightpulse flink: deploys, refusals and rollbacks on the local endpoi
   const describe = () => control.describe();
 
   before(async () => {
+    await buildFlinkArtifact();
     dir = mkdtempSync(path.join(tmpdir(), "flightpulse-flink-control-"));
     emulator = await startKinesisLocal();
     kinesis = new KinesisClient(
@@ -339,6 +340,7 @@ describe("flightpulse flink: deploys, refusals and rollbacks on the local endpoi
       snapshots[0]?.ApplicationVersionId,
       "the newest snapshot is the one the rollback's stop took",
     ).to.equal(4);
+    expect(result.snapshot, "restored from it").to.equal(snapshots[0]?.SnapshotName);
     await send(minutes(19, 22));
     await caughtUp();
   });
