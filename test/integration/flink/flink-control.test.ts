@@ -12,12 +12,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import {
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  KinesisClient,
-  PutRecordsCommand,
-} from "@aws-sdk/client-kinesis";
+import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import {
   ConcurrentModificationException,
   CreateApplicationCommand,
@@ -43,6 +38,7 @@ import {
 import { ensureStream } from "../../../local/stack/bootstrap";
 import { decodeJobOutput, type InsightRow, referenceInsights } from "../../fixtures/flink-reference";
 import { buildOf, variantJar } from "../../fixtures/flink-variants";
+import { readFirstShard } from "../../fixtures/kinesis-shard";
 
 const MINUTE = 60_000;
 const LATENESS_MS = 30_000;
@@ -110,24 +106,7 @@ describe("flightpulse flink: deploys, refusals and rollbacks on the local endpoi
     sent.push(...lines);
   }
 
-  async function emitted(): Promise<InsightRow[]> {
-    const { ShardIterator } = await kinesis.send(
-      new GetShardIteratorCommand({
-        StreamName: INSIGHTS,
-        ShardId: "shardId-000000000000",
-        ShardIteratorType: "TRIM_HORIZON",
-      }),
-    );
-    const lines: string[] = [];
-    let iterator = ShardIterator;
-    while (iterator !== undefined) {
-      const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-      lines.push(...(page.Records ?? []).map((r) => Buffer.from(r.Data as Uint8Array).toString("utf8")));
-      if ((page.Records ?? []).length === 0) break;
-      iterator = page.NextShardIterator;
-    }
-    return decodeJobOutput(lines);
-  }
+  const emitted = async (): Promise<InsightRow[]> => decodeJobOutput(await readFirstShard(kinesis, INSIGHTS));
 
   /** Waits until the job has emitted every window the reference closes over the events sent so far. */
   async function caughtUp(): Promise<void> {

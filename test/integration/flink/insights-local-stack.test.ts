@@ -5,7 +5,6 @@
 // One booking shard gives one delivery order, which the reference reads back, so the rows must equal
 // DuckDB's exactly.
 import * as fs from "node:fs";
-import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
 import { expect } from "chai";
 import { chromium } from "playwright-core";
 import { createAwsClients, localAwsConfig } from "../../../consumers/aws/clients";
@@ -14,6 +13,7 @@ import { createRandom } from "../../../ingest/simulator/prng";
 import { TrafficSimulator } from "../../../ingest/simulator/traffic";
 import type { DashboardSnapshot } from "../../../local/dashboard/snapshot";
 import { referenceInsights } from "../../fixtures/flink-reference";
+import { readFirstShard } from "../../fixtures/kinesis-shard";
 import { startCli, waitGone } from "../../fixtures/start-cli";
 
 const MINUTE = 60_000;
@@ -68,24 +68,6 @@ async function post(url: string, lines: readonly string[]): Promise<void> {
   }
 }
 
-async function readShard(kinesis: KinesisClient, stream: string, expected: number): Promise<string[]> {
-  const { ShardIterator } = await kinesis.send(
-    new GetShardIteratorCommand({
-      StreamName: stream,
-      ShardId: "shardId-000000000000",
-      ShardIteratorType: "TRIM_HORIZON",
-    }),
-  );
-  const lines: string[] = [];
-  let iterator = ShardIterator;
-  while (lines.length < expected && iterator !== undefined) {
-    const out = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator }));
-    for (const r of out.Records ?? []) lines.push(Buffer.from(r.Data as Uint8Array).toString("utf8"));
-    iterator = out.NextShardIterator;
-  }
-  return lines;
-}
-
 describe("Flink SQL app in the local stack (integration)", function () {
   this.timeout(300_000);
 
@@ -105,7 +87,7 @@ describe("Flink SQL app in the local stack (integration)", function () {
       await post(`${s.state["ingest"] as string}/events`, lines);
       const closedAt = Date.now();
       // The reference reads what Flink reads: the shard in its own order (the producer sends concurrently).
-      const delivered = await readShard(aws.kinesis, s.state.resources.bookingStream, lines.length);
+      const delivered = await readFirstShard(aws.kinesis, s.state.resources.bookingStream, lines.length);
       // A stream never ends: only the windows the closing event's watermark has passed are emitted.
       const closed = (await referenceInsights(delivered, 30_000)).rows.filter(
         (r) => (r["windowEnd"] as number) <= closingMs - 30_000,
