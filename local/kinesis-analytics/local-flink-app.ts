@@ -1,7 +1,7 @@
 // The Flink SQL app of `npm start`, set up the way production has it: a local Kinesis Analytics V2
 // endpoint holds the application, the jar sits in its code folder (the local S3), and the application is
 // created and started through the real SDK, so `flightpulse flink status|deploy|…` work on it as on AWS.
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import {
   CreateApplicationCommand,
@@ -107,9 +107,14 @@ export async function startLocalFlinkApp(options: LocalFlinkAppOptions): Promise
     throw e;
   }
   const codeDir = path.join(options.dir, "flink-code");
+  const stateDir = path.join(options.dir, "flink-apps");
+  // The endpoint keeps its applications in memory: a previous run's jars (66 MB each) and savepoints
+  // belong to applications that no longer exist.
+  rmSync(codeDir, { recursive: true, force: true });
+  rmSync(stateDir, { recursive: true, force: true });
   const server = await startKinesisAnalyticsServer({
     codeDir,
-    stateDir: path.join(options.dir, "flink-apps"),
+    stateDir,
     port: options.port,
     kinesisCbor: options.kinesisCbor,
     log,

@@ -88,7 +88,14 @@ function detail(
 }
 
 describe("FlinkControl against the Kinesis Analytics V2 API (SDK mocked)", () => {
-  const ka = mockClient(KinesisAnalyticsV2Client);
+  // Mocks the class for every instance: installed for this suite only, or the integration tests in the
+  // same mocha process would talk to the mock.
+  const stub = () => mockClient(KinesisAnalyticsV2Client);
+  let ka: ReturnType<typeof stub>;
+  before(() => {
+    ka = stub();
+  });
+  after(() => ka.restore());
   let now = Date.parse("2026-12-02T12:00:00Z");
   const clock = {
     now: () => now,
