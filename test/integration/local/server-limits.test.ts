@@ -1,13 +1,16 @@
 // The local SNS and Data API endpoints bound what they read: a body over the limit is refused with a typed
 // 413 whether its size is declared or streamed, and the server goes on answering. Every local server binds
 // 127.0.0.1.
+
 import * as http from "node:http";
 import * as net from "node:net";
+import { tmpdir } from "node:os";
 import { expect } from "chai";
 import { startHealthServer } from "../../../consumers/observability/health-server";
 import { startIngestEndpoint } from "../../../ingest/http-endpoint";
 import type { KinesisProducer } from "../../../ingest/producer";
 import { startDashboard } from "../../../local/dashboard/server";
+import { startKinesisAnalyticsServer } from "../../../local/kinesis-analytics/server";
 import { startRedshiftDataServer } from "../../../local/redshift-data/server";
 import { startSnsServer } from "../../../local/sns-endpoint/sns-server";
 
@@ -95,13 +98,21 @@ describe("limits of the local servers", function () {
     const sns = await startSnsServer();
     const api = await startRedshiftDataServer({});
     const dashboard = await startDashboard({ collectors: {} });
+    const flinkApi = await startKinesisAnalyticsServer({ codeDir: tmpdir(), stateDir: tmpdir() });
     const health = await startHealthServer(
       { health: () => ({ healthy: true, status: "running" }), metrics: () => ({}) },
       0,
       "127.0.0.1",
     );
     try {
-      for (const url of [ingest.url, sns.endpoint, api.endpoint, dashboard.url, health.url]) {
+      for (const url of [
+        ingest.url,
+        sns.endpoint,
+        api.endpoint,
+        flinkApi.endpoint,
+        dashboard.url,
+        health.url,
+      ]) {
         const { hostname, port } = new URL(url);
         expect(hostname, url).to.equal("127.0.0.1");
         // A server on 0.0.0.0 would answer on 127.0.0.2 too (still this machine's loopback).
@@ -109,7 +120,14 @@ describe("limits of the local servers", function () {
         expect(await connects("127.0.0.1", Number(port)), url).to.equal(true);
       }
     } finally {
-      await Promise.all([ingest.close(), sns.stop(), api.stop(), dashboard.close(), health.close()]);
+      await Promise.all([
+        ingest.close(),
+        sns.stop(),
+        api.stop(),
+        flinkApi.stop(),
+        dashboard.close(),
+        health.close(),
+      ]);
     }
   });
 });
