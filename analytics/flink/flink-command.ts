@@ -2,9 +2,9 @@
 // plane from the command line, against AWS (--app, --region and the default credential chain) or the local
 // stack of `npm start` (its Kinesis Analytics V2 endpoint, found in .flightpulse/local.json).
 import { KinesisAnalyticsV2Client } from "@aws-sdk/client-kinesis-analytics-v2";
-import { clientOptions, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../consumers/aws/clients";
 import { type CommandIo, parseFlags, UsageError } from "../../ingest/commands/command-io";
 import { putLocalCode } from "../../local/kinesis-analytics/local-flink-app";
+import { localKinesisAnalyticsClient } from "../../local/kinesis-analytics/server";
 import { readLocalStackFile } from "../../local/stack/local-stack";
 import { buildFlinkArtifact, FLINK_JAR, flinkCodeKey } from "./artifact";
 import { FlinkControl, FlinkControlError } from "./control";
@@ -69,12 +69,7 @@ function target(values: { app?: string; region?: string; local?: boolean }, io: 
       "no local Flink app: start the local stack with `npm start` (without --no-flink), or name an AWS app with --app and --region",
     );
   return {
-    client: new KinesisAnalyticsV2Client(
-      clientOptions(
-        { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoints: { kinesisAnalytics: endpoint } },
-        "kinesisAnalytics",
-      ),
-    ),
+    client: localKinesisAnalyticsClient(endpoint),
     application: values.app ?? flink.application,
     codeDir: flink.codeDir,
   };

@@ -6,7 +6,6 @@ import * as path from "node:path";
 import {
   CreateApplicationCommand,
   type CreateApplicationCommandInput,
-  KinesisAnalyticsV2Client,
 } from "@aws-sdk/client-kinesis-analytics-v2";
 import { buildFlinkArtifact, FLINK_JAR, FlinkBuildError, flinkCodeKey } from "../../analytics/flink/artifact";
 import {
@@ -17,9 +16,13 @@ import {
 } from "../../analytics/flink/control";
 import { stateSignature } from "../../analytics/flink/job-plan";
 import { localBuild } from "../../analytics/flink/release";
-import { clientOptions, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../consumers/aws/clients";
+import { LOCAL_REGION } from "../../consumers/aws/clients";
 import { NO_FLINK_HINT } from "../flink/local-flink";
-import { type KinesisAnalyticsServer, startKinesisAnalyticsServer } from "./server";
+import {
+  type KinesisAnalyticsServer,
+  localKinesisAnalyticsClient,
+  startKinesisAnalyticsServer,
+} from "./server";
 
 /** The local S3 bucket the code folder stands for. */
 export const LOCAL_CODE_BUCKET = "flightpulse-local-flink-code";
@@ -119,16 +122,7 @@ export async function startLocalFlinkApp(options: LocalFlinkAppOptions): Promise
     kinesisCbor: options.kinesisCbor,
     log,
   });
-  const client = new KinesisAnalyticsV2Client(
-    clientOptions(
-      {
-        region: LOCAL_REGION,
-        credentials: LOCAL_CREDENTIALS,
-        endpoints: { kinesisAnalytics: server.endpoint },
-      },
-      "kinesisAnalytics",
-    ),
-  );
+  const client = localKinesisAnalyticsClient(server.endpoint);
   try {
     const build = await localBuild(FLINK_JAR);
     const code = putLocalCode(codeDir, FLINK_JAR, build.jarSha256);

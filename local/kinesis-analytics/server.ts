@@ -6,6 +6,8 @@
 // jar in a local folder standing in for S3: s3://<bucket>/<key> is <codeDir>/<bucket>/<key>.
 import { existsSync } from "node:fs";
 import * as path from "node:path";
+import { KinesisAnalyticsV2Client } from "@aws-sdk/client-kinesis-analytics-v2";
+import { clientOptions, localAwsConfig } from "../../consumers/aws/clients";
 import { AwsJsonError, startAwsJsonServer } from "../emulators/aws-json-server";
 import { type LocalFlink, startLocalFlink } from "../flink/local-flink";
 import {
@@ -18,6 +20,12 @@ import {
 } from "./local-application";
 
 export const LOCAL_ACCOUNT = "000000000000";
+
+/** An SDK client for a local endpoint (static credentials, HTTP/1.1), as the CLI and the tests use it. */
+export const localKinesisAnalyticsClient = (endpoint: string): KinesisAnalyticsV2Client =>
+  new KinesisAnalyticsV2Client(
+    clientOptions(localAwsConfig({ kinesisAnalytics: endpoint }), "kinesisAnalytics"),
+  );
 const MAX_REQUEST_BYTES = 1024 * 1024;
 /** The job settings group the runner reads (JobSettings.java). */
 const JOB_PROPERTIES = "FlinkApplicationProperties";

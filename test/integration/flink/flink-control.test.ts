@@ -16,7 +16,7 @@ import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import {
   ConcurrentModificationException,
   CreateApplicationCommand,
-  KinesisAnalyticsV2Client,
+  type KinesisAnalyticsV2Client,
   UpdateApplicationCommand,
 } from "@aws-sdk/client-kinesis-analytics-v2";
 import { expect } from "chai";
@@ -33,6 +33,7 @@ import { startKinesisLocal } from "../../../local/emulators/kinesis-emulators";
 import { localApplicationRequest, putLocalCode } from "../../../local/kinesis-analytics/local-flink-app";
 import {
   type KinesisAnalyticsServer,
+  localKinesisAnalyticsClient,
   startKinesisAnalyticsServer,
 } from "../../../local/kinesis-analytics/server";
 import { ensureStream } from "../../../local/stack/bootstrap";
@@ -148,16 +149,7 @@ describe("flightpulse flink: deploys, refusals and rollbacks on the local endpoi
       stateDir: path.join(dir, "apps"),
       settleMs: 3_000,
     });
-    ka = new KinesisAnalyticsV2Client(
-      clientOptions(
-        {
-          region: LOCAL_REGION,
-          credentials: LOCAL_CREDENTIALS,
-          endpoints: { kinesisAnalytics: server.endpoint },
-        },
-        "kinesisAnalytics",
-      ),
-    );
+    ka = localKinesisAnalyticsClient(server.endpoint);
     control = new FlinkControl({
       client: ka,
       application: APP,

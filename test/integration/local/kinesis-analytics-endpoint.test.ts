@@ -13,7 +13,7 @@ import {
   DescribeApplicationOperationCommand,
   InvalidArgumentException,
   InvalidRequestException,
-  KinesisAnalyticsV2Client,
+  type KinesisAnalyticsV2Client,
   ListApplicationSnapshotsCommand,
   ResourceInUseException,
   ResourceNotFoundException,
@@ -23,10 +23,10 @@ import {
   UpdateApplicationCommand,
 } from "@aws-sdk/client-kinesis-analytics-v2";
 import { expect } from "chai";
-import { clientOptions, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../consumers/aws/clients";
 import type { LocalFlink, LocalFlinkOptions } from "../../../local/flink/local-flink";
 import {
   type KinesisAnalyticsServer,
+  localKinesisAnalyticsClient,
   startKinesisAnalyticsServer,
 } from "../../../local/kinesis-analytics/server";
 
@@ -75,6 +75,28 @@ describe("local Kinesis Analytics V2 endpoint, through the real SDK v3 client", 
     writeFileSync(file, "jar");
     return { BucketARN: "arn:aws:s3:::bucket", FileKey: `flink/${jar}` };
   };
+  /** CreateApplication with snapshots on (system rollback too unless told), code at `location`. */
+  const create = (name: string, location: { BucketARN: string; FileKey: string }, rollback = true) =>
+    ka.send(
+      new CreateApplicationCommand({
+        ApplicationName: name,
+        RuntimeEnvironment: "FLINK-1_19",
+        ServiceExecutionRole: "arn:aws:iam::000000000000:role/r",
+        ApplicationConfiguration: {
+          ApplicationCodeConfiguration: {
+            CodeContentType: "ZIPFILE",
+            CodeContent: { S3ContentLocation: location },
+          },
+          ApplicationSnapshotConfiguration: { SnapshotsEnabled: true },
+          ApplicationSystemRollbackConfiguration: { RollbackEnabled: rollback },
+          EnvironmentProperties: {
+            PropertyGroups: [
+              { PropertyGroupId: "FlinkApplicationProperties", PropertyMap: { region: "us-east-1" } },
+            ],
+          },
+        },
+      }),
+    );
   const describe_ = async () =>
     (await ka.send(new DescribeApplicationCommand({ ApplicationName: "app" }))).ApplicationDetail;
   const settled = async (status: string) => {
@@ -99,16 +121,7 @@ describe("local Kinesis Analytics V2 endpoint, through the real SDK v3 client", 
       settleMs: 30,
       startJob: fakeJob,
     });
-    ka = new KinesisAnalyticsV2Client(
-      clientOptions(
-        {
-          region: LOCAL_REGION,
-          credentials: LOCAL_CREDENTIALS,
-          endpoints: { kinesisAnalytics: server.endpoint },
-        },
-        "kinesisAnalytics",
-      ),
-    );
+    ka = localKinesisAnalyticsClient(server.endpoint);
   });
 
   after(async () => {
@@ -119,44 +132,11 @@ describe("local Kinesis Analytics V2 endpoint, through the real SDK v3 client", 
 
   it("creates an application READY at version 1, and refuses code that is not there", async () => {
     const missing = await refusal(
-      ka.send(
-        new CreateApplicationCommand({
-          ApplicationName: "other",
-          RuntimeEnvironment: "FLINK-1_19",
-          ServiceExecutionRole: "arn:aws:iam::000000000000:role/r",
-          ApplicationConfiguration: {
-            ApplicationCodeConfiguration: {
-              CodeContentType: "ZIPFILE",
-              CodeContent: {
-                S3ContentLocation: { BucketARN: "arn:aws:s3:::bucket", FileKey: "flink/none.jar" },
-              },
-            },
-          },
-        }),
-      ),
+      create("other", { BucketARN: "arn:aws:s3:::bucket", FileKey: "flink/none.jar" }),
     );
     expect(missing).to.be.instanceOf(InvalidArgumentException);
     expect(missing?.message).to.match(/s3:\/\/bucket\/flink\/none\.jar does not exist/);
-    const created = await ka.send(
-      new CreateApplicationCommand({
-        ApplicationName: "app",
-        RuntimeEnvironment: "FLINK-1_19",
-        ServiceExecutionRole: "arn:aws:iam::000000000000:role/r",
-        ApplicationConfiguration: {
-          ApplicationCodeConfiguration: {
-            CodeContentType: "ZIPFILE",
-            CodeContent: { S3ContentLocation: code("v1.jar") },
-          },
-          ApplicationSnapshotConfiguration: { SnapshotsEnabled: true },
-          ApplicationSystemRollbackConfiguration: { RollbackEnabled: true },
-          EnvironmentProperties: {
-            PropertyGroups: [
-              { PropertyGroupId: "FlinkApplicationProperties", PropertyMap: { region: "us-east-1" } },
-            ],
-          },
-        },
-      }),
-    );
+    const created = await create("app", code("v1.jar"));
     expect(created.ApplicationDetail).to.deep.include({
       ApplicationStatus: "READY",
       ApplicationVersionId: 1,
@@ -303,25 +283,7 @@ describe("local Kinesis Analytics V2 endpoint, through the real SDK v3 client", 
   });
 
   it("refuses RollbackApplication when no earlier version ever ran", async () => {
-    await ka.send(
-      new CreateApplicationCommand({
-        ApplicationName: "solo",
-        RuntimeEnvironment: "FLINK-1_19",
-        ServiceExecutionRole: "arn:aws:iam::000000000000:role/r",
-        ApplicationConfiguration: {
-          ApplicationCodeConfiguration: {
-            CodeContentType: "ZIPFILE",
-            CodeContent: { S3ContentLocation: code("v1.jar") },
-          },
-          ApplicationSnapshotConfiguration: { SnapshotsEnabled: true },
-          EnvironmentProperties: {
-            PropertyGroups: [
-              { PropertyGroupId: "FlinkApplicationProperties", PropertyMap: { region: "us-east-1" } },
-            ],
-          },
-        },
-      }),
-    );
+    await create("solo", code("v1.jar"), false);
     await ka.send(new StartApplicationCommand({ ApplicationName: "solo" }));
     await server.application("solo")?.idle();
     const refused = await refusal(
