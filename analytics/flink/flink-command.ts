@@ -52,6 +52,8 @@ interface Target {
   readonly application: string;
   /** Locally the CLI puts the jar in the endpoint's code folder; on AWS `pulumi up` did. */
   readonly codeDir?: string | undefined;
+  /** The local endpoint, when the target is the local stack. */
+  readonly localEndpoint?: string | undefined;
 }
 
 function target(values: { app?: string; region?: string; local?: boolean }, io: CommandIo): Target {
@@ -72,6 +74,7 @@ function target(values: { app?: string; region?: string; local?: boolean }, io: 
     client: localKinesisAnalyticsClient(endpoint),
     application: values.app ?? flink.application,
     codeDir: flink.codeDir,
+    localEndpoint: endpoint,
   };
 }
 
@@ -128,6 +131,7 @@ export async function flink(io: CommandIo): Promise<number> {
         return drift.inSync ? 0 : 3;
       }
       case "deploy": {
+        const settings = settingsFrom(values.set);
         await buildFlinkArtifact({ onProgress: io.err });
         const build = await localBuild(FLINK_JAR);
         const app = await control.describe();
@@ -135,7 +139,6 @@ export async function flink(io: CommandIo): Promise<number> {
           t.codeDir !== undefined
             ? putLocalCode(t.codeDir, FLINK_JAR, build.jarSha256)
             : { bucketArn: app.code.bucketArn, fileKey: flinkCodeKey(build.jarSha256) };
-        const settings = settingsFrom(values.set);
         const report = await control.deploy(
           { ...build, code },
           {
@@ -187,6 +190,12 @@ export async function flink(io: CommandIo): Promise<number> {
   } catch (e) {
     if (e instanceof FlinkControlError) {
       io.err(`flightpulse flink ${sub}: ${e.message}`);
+      return 1;
+    }
+    if (t.localEndpoint !== undefined && (e as { code?: string }).code === "ECONNREFUSED") {
+      io.err(
+        `flightpulse flink ${sub}: the local stack is not running (nothing answers at ${t.localEndpoint}, from .flightpulse/local.json): start it with \`npm start\``,
+      );
       return 1;
     }
     throw e;
