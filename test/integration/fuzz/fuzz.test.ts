@@ -1,13 +1,17 @@
 // Fuzzing (fast-check, 10,000 cases a target) of every surface that takes outside bytes: the event and
-// insight decoders, the ingest endpoint, the local SNS and Data API endpoints. Never a crash, never a 5xx
+// insight decoders, the ingest endpoint, the local SNS, Data API and Kinesis Analytics endpoints. Never a crash, never a 5xx
 // for bad input, always a typed error that says what is wrong, and nothing written when input is refused.
+import { mkdtempSync, rmSync } from "node:fs";
 import * as http from "node:http";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { expect } from "chai";
 import fc from "fast-check";
 import { decodeRecord, EVENT_TYPES, sampleEvents } from "../../../analytics/events";
 import { decodeInsight, INSIGHT_TYPES } from "../../../analytics/insights";
 import { startIngestEndpoint } from "../../../ingest/http-endpoint";
 import type { KinesisProducer } from "../../../ingest/producer";
+import { startKinesisAnalyticsServer } from "../../../local/kinesis-analytics/server";
 import { startRedshiftDataServer } from "../../../local/redshift-data/server";
 import { startSnsServer } from "../../../local/sns-endpoint/sns-server";
 
@@ -287,6 +291,97 @@ describe("fuzzing the surfaces that take outside bytes (fast-check)", function (
       );
     } finally {
       await api.stop();
+    }
+  });
+
+  it(`local Kinesis Analytics V2 endpoint: ${RUNS} requests, a typed 4xx error for every bad one`, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "flightpulse-fuzz-ka-"));
+    const server = await startKinesisAnalyticsServer({
+      codeDir: path.join(dir, "code"),
+      stateDir: path.join(dir, "state"),
+      // No request can name code that exists, so no job may ever start.
+      startJob: () => Promise.reject(new Error("a fuzzed request started a job")),
+    });
+    try {
+      const target = fc.constantFrom(
+        "CreateApplication",
+        "DescribeApplication",
+        "UpdateApplication",
+        "StartApplication",
+        "StopApplication",
+        "RollbackApplication",
+        "CreateApplicationSnapshot",
+        "ListApplicationSnapshots",
+        "DescribeApplicationOperation",
+        "Nope",
+      );
+      const anything = fc.jsonValue({ maxDepth: 2 });
+      const input = fc.oneof(
+        fc.json({ maxDepth: 3 }),
+        fc.string({ maxLength: 100 }),
+        deepJson,
+        fc
+          .record(
+            {
+              ApplicationName: fc.oneof(fc.constant("app"), anything),
+              RuntimeEnvironment: fc.oneof(fc.constant("FLINK-1_19"), anything),
+              ServiceExecutionRole: anything,
+              CurrentApplicationVersionId: anything,
+              SnapshotName: anything,
+              OperationId: anything,
+              Force: anything,
+              ApplicationConfiguration: fc.oneof(
+                anything,
+                fc.record({
+                  ApplicationCodeConfiguration: fc.record({
+                    CodeContent: fc.record({
+                      S3ContentLocation: fc.record({
+                        BucketARN: fc.oneof(fc.constant("arn:aws:s3:::bucket"), anything),
+                        FileKey: fc.oneof(
+                          fc.constant("../../etc/passwd"),
+                          fc.string({ maxLength: 20 }),
+                          anything,
+                        ),
+                      }),
+                    }),
+                  }),
+                  EnvironmentProperties: fc.record({ PropertyGroups: anything }),
+                  RunConfiguration: anything,
+                }),
+              ),
+              RunConfiguration: anything,
+              RunConfigurationUpdate: anything,
+              ApplicationConfigurationUpdate: anything,
+            },
+            { requiredKeys: [] },
+          )
+          .map((o) => JSON.stringify(o)),
+      );
+      await fc.assert(
+        fc.asyncProperty(target, input, async (op, body) => {
+          const res = await request(
+            server.endpoint,
+            {
+              headers: {
+                "content-type": "application/x-amz-json-1.1",
+                "x-amz-target": `KinesisAnalytics_20180523.${op}`,
+              },
+              body,
+            },
+            agent,
+          );
+          expect(res.status, res.body).to.be.below(500);
+          if (res.status >= 400) {
+            const err = JSON.parse(res.body) as { __type: string; message: string };
+            expect(err.__type).to.match(/^\w+Exception$/);
+            expect(err.message).to.be.a("string").and.not.equal("");
+          }
+        }),
+        { numRuns: RUNS },
+      );
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
