@@ -23,8 +23,7 @@ export interface JobPlan {
 }
 
 /** Runs the jar's planner (no job, no AWS calls) and returns its operators; cached beside the jar. */
-export async function describeJobPlan(jar = FLINK_JAR): Promise<JobPlan> {
-  const digest = jarDigest(jar);
+export async function describeJobPlan(jar = FLINK_JAR, digest = jarDigest(jar)): Promise<JobPlan> {
   const cache = `${jar}.plan.json`;
   if (existsSync(cache)) {
     const cached = JSON.parse(readFileSync(cache, "utf8")) as { jarSha256: string; plan: JobPlan };

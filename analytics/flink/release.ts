@@ -23,11 +23,13 @@ function git(args: readonly string[]): string | undefined {
 
 /** The build in this checkout (build it first: buildFlinkArtifact), without its code location. */
 export async function localBuild(jar = FLINK_JAR): Promise<Omit<NewBuild, "code">> {
-  const plan = await describeJobPlan(jar);
+  // The jar is ~66 MB: hashed once, for its content address and the plan cache alike.
+  const jarSha256 = jarDigest(jar);
+  const plan = await describeJobPlan(jar, jarSha256);
   return {
     plan,
     buildDigest: inputsDigest(),
-    jarSha256: jarDigest(jar),
+    jarSha256,
     gitCommit: git(["rev-parse", "HEAD"]),
     longestWindowMs: longestWindowMs(plan),
   };

@@ -158,7 +158,6 @@ export async function start(io: CommandIo): Promise<number> {
             bookingStream: names.bookingStream,
             insightsStream: names.insightsStream,
             allowedLatenessSeconds: Number(workerEnv["FLIGHTPULSE_ALLOWED_LATENESS_SECONDS"] ?? 30),
-            kinesisCbor: kinesisKind === "kinesis-local",
             log: (line) => io.out(`  ${line}`),
           });
     // Its failure is reported where it is awaited below, not as an unhandled rejection while workers start.

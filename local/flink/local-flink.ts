@@ -29,11 +29,6 @@ export interface LocalFlinkOptions {
   readonly logFile: string;
   readonly log?: (line: string) => void;
   readonly startTimeoutMs?: number;
-  /**
-   * Whether the Kinesis emulator reads CBOR, the connector's default and what AWS speaks (kinesis-local
-   * does, kinesalite does not: off turns CBOR off in both shaded SDKs).
-   */
-  readonly cbor?: boolean;
 }
 
 export interface LocalFlink extends RunningService {
@@ -165,9 +160,7 @@ export async function startLocalFlink(options: LocalFlinkOptions): Promise<Local
     768,
     // The connector's shaded AWS SDKs speak CBOR by default, which kinesalite cannot read: v1 (the source)
     // under its relocated property name, v2 (the sink) under its own.
-    options.cbor === true
-      ? []
-      : ["-Dorg.apache.flink.kinesis.shaded.com.amazonaws.sdk.disableCbor=true", "-Daws.cborEnabled=false"],
+    ["-Dorg.apache.flink.kinesis.shaded.com.amazonaws.sdk.disableCbor=true", "-Daws.cborEnabled=false"],
     jar,
   );
   let service: RunningService;
@@ -179,7 +172,8 @@ export async function startLocalFlink(options: LocalFlinkOptions): Promise<Local
       args,
       env: {
         FLIGHTPULSE_WATCHDOG_LOG: path.resolve(options.logFile),
-        ...(options.cbor === true ? {} : { AWS_CBOR_DISABLE: "true", AWS_CBOR_ENABLED: "false" }),
+        AWS_CBOR_DISABLE: "true",
+        AWS_CBOR_ENABLED: "false",
       },
       ready: () => tasksRunning(restUrl),
       startTimeoutMs: options.startTimeoutMs ?? 90_000,

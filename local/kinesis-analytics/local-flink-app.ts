@@ -86,8 +86,6 @@ export interface LocalFlinkAppOptions {
   readonly bookingStream: string;
   readonly insightsStream: string;
   readonly allowedLatenessSeconds: number;
-  /** The Kinesis emulator reads CBOR (kinesis-local; kinesalite does not). */
-  readonly kinesisCbor: boolean;
   readonly port?: number | undefined;
   readonly log?: (line: string) => void;
 }
@@ -119,7 +117,6 @@ export async function startLocalFlinkApp(options: LocalFlinkAppOptions): Promise
     codeDir,
     stateDir,
     port: options.port,
-    kinesisCbor: options.kinesisCbor,
     log,
   });
   const client = localKinesisAnalyticsClient(server.endpoint);

@@ -44,8 +44,6 @@ export interface KinesisAnalyticsServerOptions {
   /** How long a new version must run before an update or start counts as done (default 3 s). */
   readonly settleMs?: number;
   readonly log?: (line: string) => void;
-  /** The Kinesis emulator reads CBOR (kinesis-local): see LocalFlinkOptions.cbor. */
-  readonly kinesisCbor?: boolean;
   /** Starts a job; tests may wrap it. Default: a MiniCluster JVM (local/flink). */
   readonly startJob?: typeof startLocalFlink;
 }
@@ -223,7 +221,7 @@ export async function startKinesisAnalyticsServer(
   };
 
   const launch =
-    (a: () => LocalApplication) =>
+    (name: string) =>
     async (
       config: ApplicationConfig,
       restore: { savepoint?: string; allowNonRestoredState: boolean },
@@ -231,7 +229,7 @@ export async function startKinesisAnalyticsServer(
       const settings = config.propertyGroups[JOB_PROPERTIES];
       if (settings === undefined) throw new Error(`the property group ${JOB_PROPERTIES} is missing`);
       log(
-        `flink: ${a().name} starting ${path.basename(config.code.fileKey)}${restore.savepoint !== undefined ? ` from ${restore.savepoint}` : " without state"}`,
+        `flink: ${name} starting ${path.basename(config.code.fileKey)}${restore.savepoint !== undefined ? ` from ${restore.savepoint}` : " without state"}`,
       );
       return startJob({
         settings,
@@ -239,7 +237,7 @@ export async function startKinesisAnalyticsServer(
         ...(restore.savepoint !== undefined
           ? { savepoint: restore.savepoint, allowNonRestoredState: restore.allowNonRestoredState }
           : {}),
-        logFile: path.join(options.stateDir, a().name, "flink.log"),
+        logFile: path.join(options.stateDir, name, "flink.log"),
         startTimeoutMs: 120_000,
       });
     };
@@ -263,13 +261,12 @@ export async function startKinesisAnalyticsServer(
         }),
       };
       codePath(config.code);
-      let created: LocalApplication | undefined;
-      created = new LocalApplication({
+      const created = new LocalApplication({
         name,
         arn: `arn:aws:kinesisanalytics:${region}:${LOCAL_ACCOUNT}:application/${name}`,
         config,
         stateDir: path.join(options.stateDir, name),
-        launch: launch(() => created as LocalApplication),
+        launch: launch(name),
         settleMs: options.settleMs ?? 3_000,
       });
       apps.set(name, created);

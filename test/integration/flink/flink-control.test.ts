@@ -25,7 +25,6 @@ import { FlinkControl, FlinkControlError, type NewBuild } from "../../../analyti
 import { flink } from "../../../analytics/flink/flink-command";
 import { localBuild } from "../../../analytics/flink/release";
 import { clientOptions, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../consumers/aws/clients";
-import type { CommandIo } from "../../../ingest/commands/command-io";
 import { createRandom } from "../../../ingest/simulator/prng";
 import { TrafficSimulator } from "../../../ingest/simulator/traffic";
 import type { RunningService } from "../../../local/emulators/child-service";
@@ -37,6 +36,7 @@ import {
   startKinesisAnalyticsServer,
 } from "../../../local/kinesis-analytics/server";
 import { ensureStream } from "../../../local/stack/bootstrap";
+import { recordingIo } from "../../fixtures/command-io";
 import { decodeJobOutput, type InsightRow, referenceInsights } from "../../fixtures/flink-reference";
 import { buildOf, variantJar } from "../../fixtures/flink-variants";
 import { readFirstShard } from "../../fixtures/kinesis-shard";
@@ -46,15 +46,6 @@ const LATENESS_MS = 30_000;
 const APP = "flightpulse-test-insights";
 const BOOKINGS = "booking-events";
 const INSIGHTS = "demand-insights";
-
-const cliIo = (argv: string[], cwd: string, out: string[]): CommandIo => ({
-  argv,
-  cwd,
-  tty: false,
-  signal: new AbortController().signal,
-  out: (l) => out.push(l),
-  err: () => {},
-});
 
 /** A window's identity downstream (the MERGE key): type, window, and the key inside it. */
 const identity = (r: InsightRow) =>
@@ -212,14 +203,15 @@ describe("flightpulse flink: deploys, refusals and rollbacks on the local endpoi
   it("v1 runs and `status` says it is what this checkout builds", async () => {
     await send(minutes(1, 8));
     await caughtUp();
-    const out: string[] = [];
     const cwd = path.join(dir, "cwd");
     mkdirSync(path.join(cwd, ".flightpulse"), { recursive: true });
     writeFileSync(
       path.join(cwd, ".flightpulse", "local.json"),
       JSON.stringify({ endpoints: { kinesisAnalytics: server.endpoint }, flink: { application: APP } }),
     );
-    const code = await flink(cliIo(["status"], cwd, out));
+    const status = recordingIo(["status"], cwd);
+    const code = await flink(status);
+    const out = status.lines;
     expect(out.join("\n")).to.match(/status\s+RUNNING, version 1, runtime FLINK-1_19/);
     expect(out.join("\n")).to.match(/git\s+in sync/);
     expect(code).to.equal(0);
@@ -236,8 +228,9 @@ describe("flightpulse flink: deploys, refusals and rollbacks on the local endpoi
     expect(app).to.include({ status: "RUNNING", versionId: 2 });
     expect(app.code.fileKey).to.equal(compatible.code.fileKey);
     expect(jobPid()).to.not.equal(before);
-    const out: string[] = [];
-    const code = await flink(cliIo(["status"], path.join(dir, "cwd"), out));
+    const status = recordingIo(["status"], path.join(dir, "cwd"));
+    const code = await flink(status);
+    const out = status.lines;
     expect(out.join("\n")).to.match(
       /git\s+DRIFT: running build [0-9a-f]{12}, this checkout builds [0-9a-f]{12}/,
     );

@@ -97,6 +97,37 @@ describe("fuzzing the surfaces that take outside bytes (fast-check)", function (
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   after(() => agent.destroy());
 
+  /** A JSON 1.1 endpoint never answers 5xx to fuzzed operations and bodies; every refusal is typed. */
+  async function assertTypedJsonErrors(
+    endpoint: string,
+    targetPrefix: string,
+    target: fc.Arbitrary<string>,
+    input: fc.Arbitrary<string>,
+  ): Promise<void> {
+    await fc.assert(
+      fc.asyncProperty(target, input, async (op, body) => {
+        const res = await request(
+          endpoint,
+          {
+            headers: {
+              "content-type": "application/x-amz-json-1.1",
+              "x-amz-target": `${targetPrefix}.${op}`,
+            },
+            body,
+          },
+          agent,
+        );
+        expect(res.status, res.body).to.be.below(500);
+        if (res.status >= 400) {
+          const err = JSON.parse(res.body) as { __type: string; message: string };
+          expect(err.__type).to.match(/^\w+Exception$/);
+          expect(err.message).to.be.a("string").and.not.equal("");
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  }
+
   it(`event decoder: ${RUNS} inputs, never a throw; every result an event or a typed rejection keeping the bytes`, () => {
     fc.assert(
       fc.property(outsideBytes, (bytes) => {
@@ -270,25 +301,7 @@ describe("fuzzing the surfaces that take outside bytes (fast-check)", function (
           )
           .map((o) => JSON.stringify(o)),
       );
-      await fc.assert(
-        fc.asyncProperty(target, input, async (op, body) => {
-          const res = await request(
-            api.endpoint,
-            {
-              headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": `RedshiftData.${op}` },
-              body,
-            },
-            agent,
-          );
-          expect(res.status, res.body).to.be.below(500);
-          if (res.status >= 400) {
-            const err = JSON.parse(res.body) as { __type: string; message: string };
-            expect(err.__type).to.match(/^\w+Exception$/);
-            expect(err.message).to.be.a("string").and.not.equal("");
-          }
-        }),
-        { numRuns: RUNS },
-      );
+      await assertTypedJsonErrors(api.endpoint, "RedshiftData", target, input);
     } finally {
       await api.stop();
     }
@@ -357,28 +370,7 @@ describe("fuzzing the surfaces that take outside bytes (fast-check)", function (
           )
           .map((o) => JSON.stringify(o)),
       );
-      await fc.assert(
-        fc.asyncProperty(target, input, async (op, body) => {
-          const res = await request(
-            server.endpoint,
-            {
-              headers: {
-                "content-type": "application/x-amz-json-1.1",
-                "x-amz-target": `KinesisAnalytics_20180523.${op}`,
-              },
-              body,
-            },
-            agent,
-          );
-          expect(res.status, res.body).to.be.below(500);
-          if (res.status >= 400) {
-            const err = JSON.parse(res.body) as { __type: string; message: string };
-            expect(err.__type).to.match(/^\w+Exception$/);
-            expect(err.message).to.be.a("string").and.not.equal("");
-          }
-        }),
-        { numRuns: RUNS },
-      );
+      await assertTypedJsonErrors(server.endpoint, "KinesisAnalytics_20180523", target, input);
     } finally {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });

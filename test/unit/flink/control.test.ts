@@ -113,6 +113,21 @@ describe("FlinkControl against the Kinesis Analytics V2 API (SDK mocked)", () =>
     });
   const sent = (command: Parameters<typeof ka.commandCalls>[0]) => ka.commandCalls(command).length;
 
+  /** Every operation the control follows ends (or stays) with this status. */
+  const operationsEnd = (
+    OperationStatus: "SUCCESSFUL" | "FAILED" | "IN_PROGRESS",
+    failure?: { RollbackOperationId: string; ErrorInfo: { ErrorString: string } },
+  ) =>
+    ka.on(DescribeApplicationOperationCommand).resolves({
+      ApplicationOperationInfoDetails: {
+        Operation: "any",
+        OperationStatus,
+        StartTime: new Date(),
+        EndTime: OperationStatus === "IN_PROGRESS" ? undefined : new Date(),
+        ...(failure !== undefined ? { OperationFailureDetails: failure } : {}),
+      },
+    });
+
   beforeEach(() => {
     ka.reset();
     now = Date.parse("2026-12-02T12:00:00Z");
@@ -137,17 +152,9 @@ describe("FlinkControl against the Kinesis Analytics V2 API (SDK mocked)", () =>
       ApplicationDetail: detail("UPDATING", 8),
       OperationId: "op-1",
     });
-    ka.on(DescribeApplicationOperationCommand).resolves({
-      ApplicationOperationInfoDetails: {
-        Operation: "UpdateApplication",
-        OperationStatus: "FAILED",
-        StartTime: new Date(),
-        EndTime: new Date(),
-        OperationFailureDetails: {
-          RollbackOperationId: "op-2",
-          ErrorInfo: { ErrorString: "Job failed: ClassNotFoundException" },
-        },
-      },
+    operationsEnd("FAILED", {
+      RollbackOperationId: "op-2",
+      ErrorInfo: { ErrorString: "Job failed: ClassNotFoundException" },
     });
     const error = await control()
       .deploy(build(RUNNING_PLAN))
@@ -214,14 +221,7 @@ describe("FlinkControl against the Kinesis Analytics V2 API (SDK mocked)", () =>
   it("accepts a change in stateless steps only (renumbered by the planner), and a new stateful operator with a note", async () => {
     ka.on(DescribeApplicationCommand).resolves({ ApplicationDetail: detail("READY", 7) });
     ka.on(UpdateApplicationCommand).resolves({ ApplicationDetail: detail("READY", 8), OperationId: "op-1" });
-    ka.on(DescribeApplicationOperationCommand).resolves({
-      ApplicationOperationInfoDetails: {
-        Operation: "UpdateApplication",
-        OperationStatus: "SUCCESSFUL",
-        StartTime: new Date(),
-        EndTime: new Date(),
-      },
-    });
+    operationsEnd("SUCCESSFUL");
     const lines: string[] = [];
     const renumbered: JobPlan = {
       operators: [
@@ -273,14 +273,7 @@ describe("FlinkControl against the Kinesis Analytics V2 API (SDK mocked)", () =>
     });
     ka.on(UpdateApplicationCommand).resolves({ ApplicationDetail: detail("READY", 8), OperationId: "up" });
     ka.on(StartApplicationCommand).resolves({ OperationId: "start" });
-    ka.on(DescribeApplicationOperationCommand).resolves({
-      ApplicationOperationInfoDetails: {
-        Operation: "x",
-        OperationStatus: "SUCCESSFUL",
-        StartTime: new Date(),
-        EndTime: new Date(),
-      },
-    });
+    operationsEnd("SUCCESSFUL");
     const changed: JobPlan = { operators: RUNNING_PLAN.operators.filter((o) => o.id !== "b2") };
     const report = await control().deploy(build(changed), { allowStateReset: true });
     expect(report).to.include({
@@ -332,14 +325,7 @@ describe("FlinkControl against the Kinesis Analytics V2 API (SDK mocked)", () =>
     expect((busy as FlinkControlError).code).to.equal("BUSY");
     expect((busy as Error).message).to.match(/is UPDATING; deploy when it is RUNNING or READY/);
     ka.on(StopApplicationCommand).resolves({ OperationId: "stop" });
-    ka.on(DescribeApplicationOperationCommand).resolves({
-      ApplicationOperationInfoDetails: {
-        Operation: "StopApplication",
-        OperationStatus: "IN_PROGRESS",
-        StartTime: new Date(),
-        EndTime: undefined,
-      },
-    });
+    operationsEnd("IN_PROGRESS");
     const stuck = await control()
       .stop()
       .then(

@@ -5,25 +5,22 @@ import * as path from "node:path";
 import { expect } from "chai";
 import type { FlinkControlError } from "../../../analytics/flink/control";
 import { flink } from "../../../analytics/flink/flink-command";
-import { type CommandIo, UsageError } from "../../../ingest/commands/command-io";
+import { UsageError } from "../../../ingest/commands/command-io";
 import { freePort } from "../../../local/emulators/ports";
+import { recordingIo } from "../../fixtures/command-io";
 
 describe("flightpulse flink (command line)", () => {
   let cwd: string;
-  const lines: string[] = [];
-  const io = (argv: string[], env: Record<string, string> = {}): CommandIo => ({
-    argv,
-    cwd,
-    env,
-    tty: false,
-    signal: new AbortController().signal,
-    out: (l) => lines.push(l),
-    err: (l) => lines.push(l),
-  });
+  /** The output of the last command run. */
+  let lines: string[] = [];
+  const io = (argv: string[]) => {
+    const recording = recordingIo(argv, cwd);
+    lines = recording.lines;
+    return recording;
+  };
 
   beforeEach(() => {
     cwd = mkdtempSync(path.join(tmpdir(), "flightpulse-flink-cli-"));
-    lines.length = 0;
   });
   afterEach(() => rmSync(cwd, { recursive: true, force: true }));
 

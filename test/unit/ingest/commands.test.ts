@@ -4,22 +4,12 @@ import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { expect } from "chai";
 import { decodeRecord } from "../../../analytics/events";
-import { type CommandIo, UsageError } from "../../../ingest/commands/command-io";
+import { UsageError } from "../../../ingest/commands/command-io";
 import { replay } from "../../../ingest/commands/replay";
 import { simulate } from "../../../ingest/commands/simulate";
+import { recordingIo } from "../../fixtures/command-io";
 
-function io(argv: string[], cwd: string): CommandIo & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    argv,
-    cwd,
-    tty: false,
-    signal: new AbortController().signal,
-    out: (l) => lines.push(l),
-    err: (l) => lines.push(l),
-    lines,
-  };
-}
+const io = (argv: string[], cwd: string) => recordingIo(argv, cwd);
 
 describe("simulate and replay commands", () => {
   let dir: string;
