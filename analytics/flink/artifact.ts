@@ -2,10 +2,10 @@
 // SQL of sql/flink bundled in it, plus the classpath of the Flink runtime it needs outside Managed Flink.
 // Knows where they are, whether they are current (a digest of every build input), and how to build them.
 // Pulumi uploads this jar, `npm start` runs it, the tests and the benchmark run it.
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { digestFiles, filesUnder, runMaven } from "./maven";
 
 const REPO = path.join(__dirname, "..", "..");
 export const RUNNER_DIR = path.join(REPO, "analytics", "flink", "runner");
@@ -23,16 +23,6 @@ export class FlinkBuildError extends Error {
   readonly code = "FLINK_BUILD_FAILED";
 }
 
-function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const p = path.join(dir, name);
-      return statSync(p).isDirectory() ? filesUnder(p) : [p];
-    });
-}
-
 /** Every file the jar is built from: the POM, the Java sources, the SQL. */
 export function buildInputs(): string[] {
   return [
@@ -43,14 +33,7 @@ export function buildInputs(): string[] {
 }
 
 export function inputsDigest(): string {
-  const hash = createHash("sha256");
-  for (const file of buildInputs()) {
-    hash.update(path.relative(REPO, file));
-    hash.update("\0");
-    hash.update(readFileSync(file));
-    hash.update("\0");
-  }
-  return hash.digest("hex");
+  return digestFiles(REPO, buildInputs());
 }
 
 /** True when the jar and its classpath exist and were built from the inputs with this digest. */
@@ -101,8 +84,9 @@ export async function buildFlinkArtifact(
       ? "building the Flink insights jar (first build: Maven downloads Flink 1.19 and the Kinesis connector, ~1 min)"
       : "building the Flink insights jar (Maven)",
   );
-  await runMaven(
-    [
+  await runMaven({
+    cwd: RUNNER_DIR,
+    args: [
       "-B",
       "--no-transfer-progress",
       "package",
@@ -111,48 +95,12 @@ export async function buildFlinkArtifact(
       `-Dmdep.outputFile=${FLINK_CLASSPATH_FILE}`,
     ],
     progress,
-  );
+    what: "the Flink jar",
+    error: (message) => new FlinkBuildError(message),
+  });
   if (!existsSync(FLINK_JAR)) throw new FlinkBuildError(`Maven finished but ${FLINK_JAR} is missing`);
   writeFileSync(INPUTS_DIGEST_FILE, `${digest}\n`);
   const ms = Date.now() - started;
   progress(`Flink insights jar built in ${(ms / 1000).toFixed(1)} s: ${path.relative(REPO, FLINK_JAR)}`);
   return { built: true, ms };
-}
-
-function runMaven(args: readonly string[], progress: (line: string) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("mvn", [...args], { cwd: RUNNER_DIR, stdio: ["ignore", "pipe", "pipe"] });
-    let tail = "";
-    let lastPhase = "";
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString();
-      tail = (tail + text).slice(-6000);
-      // One line per Maven plugin step, so a long first build shows it is moving.
-      for (const m of text.matchAll(/^\[INFO\] --- ([\w.-]+:[\w.-]+:[\w.-]+)/gm)) {
-        const phase = m[1] as string;
-        if (phase !== lastPhase) progress(`  maven: ${phase}`);
-        lastPhase = phase;
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.once("error", (e: NodeJS.ErrnoException) =>
-      reject(
-        new FlinkBuildError(
-          e.code === "ENOENT"
-            ? "Maven (mvn) is not on the PATH: the Flink jar needs Java 17 and Maven 3.8 (Debian: apt-get install maven)"
-            : `mvn could not be started: ${e.message}`,
-        ),
-      ),
-    );
-    child.once("exit", (code) =>
-      code === 0
-        ? resolve()
-        : reject(
-            new FlinkBuildError(
-              `mvn ${args.join(" ")} failed (exit ${code}) in ${RUNNER_DIR}:\n${tail.trim()}`,
-            ),
-          ),
-    );
-  });
 }

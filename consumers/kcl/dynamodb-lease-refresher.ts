@@ -1,7 +1,8 @@
 // The lease table in DynamoDB, item for item as the Java KCL 2.x writes it: leaseKey (S), leaseOwner (S),
 // leaseCounter (N), checkpoint (S), checkpointSubSequenceNumber (N), ownerSwitchesSinceCheckpoint (N),
 // parentShardId (SS), childShardIds (SS), startingHashKey (S), endingHashKey (S). Every change is a
-// conditional UpdateItem on leaseCounter; ConditionalCheckFailed becomes `false`.
+// conditional UpdateItem on leaseCounter (attributes we do not know, such as KCL 3.x's, are left as they
+// are); ConditionalCheckFailed becomes `false`.
 import {
   type AttributeValue,
   DeleteItemCommand,
@@ -58,6 +59,16 @@ export function leaseFromItem(item: Record<string, AttributeValue>): Lease {
       : {}),
   };
 }
+
+/**
+ * KCL 3.x keeps more than leases in the lease table: its leader lock ("Leader"), its migration state
+ * ("Migration3.0") and one worker-metrics item per worker, each marked with an `entityType` attribute.
+ * A shard lease has none (or "LEASE"), which is how the KCL itself tells them apart.
+ */
+export const isShardLeaseItem = (item: Record<string, AttributeValue>): boolean => {
+  const type = item["entityType"]?.S;
+  return type === undefined || type === "LEASE";
+};
 
 const conditionFailed = (e: unknown) => (e as Error).name === "ConditionalCheckFailedException";
 
@@ -142,7 +153,7 @@ export class DynamoDbLeaseRefresher implements LeaseRefresher {
         const out = await this.client.send(
           new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: start }),
         );
-        for (const item of out.Items ?? []) leases.push(leaseFromItem(item));
+        for (const item of out.Items ?? []) if (isShardLeaseItem(item)) leases.push(leaseFromItem(item));
         start = out.LastEvaluatedKey;
       } while (start !== undefined);
     } catch (e) {

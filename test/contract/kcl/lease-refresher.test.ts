@@ -1,4 +1,9 @@
-import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  type AttributeValue,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from "@aws-sdk/client-dynamodb";
 import { expect } from "chai";
 import { resourceNames } from "../../../analytics/resource-names";
 import { clientOptions, localAwsConfig } from "../../../consumers/aws/clients";
@@ -20,6 +25,7 @@ const must = (l: Lease | false): Lease => {
 interface Backend {
   refresher(table: string): Promise<LeaseRefresher>;
   rawItem?(table: string, key: string): Promise<Record<string, unknown> | undefined>;
+  putRawItem?(table: string, item: Record<string, AttributeValue>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -39,6 +45,9 @@ function dynamoBackend(start: () => Promise<RunningService>): () => Promise<Back
       async rawItem(table, key) {
         return (await client.send(new GetItemCommand({ TableName: table, Key: { leaseKey: { S: key } } })))
           .Item;
+      },
+      async putRawItem(table, item) {
+        await client.send(new PutItemCommand({ TableName: table, Item: item }));
       },
       async stop() {
         client.destroy();
@@ -154,6 +163,45 @@ for (const [name, make] of backends) {
           endingHashKey: "S",
         });
         expect(item["checkpoint"]).to.deep.equal({ S: "TRIM_HORIZON" });
+      });
+
+      it("lists only shard leases: KCL 3.x's leader lock, migration state and worker metrics share the table", async () => {
+        // The items as KCL 3.5.1 writes them (read off a table it created on DynamoDB Local).
+        const kcl3Entities: Record<string, AttributeValue>[] = [
+          {
+            leaseKey: { S: "Leader" },
+            ownerName: { S: "java-1" },
+            recordVersionNumber: { S: "04087f72-a057-4a0f-82ec-f801490f0c73" },
+            entityType: { S: "LEADER" },
+            leaseDuration: { S: "120000" },
+          },
+          {
+            leaseKey: { S: "Migration3.0" },
+            cv: { S: "CLIENT_VERSION_3X" },
+            mb: { S: "java-1" },
+            mts: { N: "1796225080138" },
+            entityType: { S: "CLIENT_VERSION_MIGRATION" },
+          },
+          {
+            leaseKey: { S: "java-1" },
+            entityType: { S: "WORKER_METRIC_STATS" },
+            lut: { N: "1796225092" },
+            opr: { M: {} },
+            sts: { M: {} },
+          },
+        ];
+        for (const item of kcl3Entities) await backend.putRawItem?.(tableName, item);
+        await leases.createLeaseIfNotExists(newLease("shardId-000000000001", TRIM));
+        await backend.putRawItem?.(tableName, {
+          leaseKey: { S: "shardId-000000000002" },
+          leaseCounter: { N: "4" },
+          checkpoint: { S: "TRIM_HORIZON" },
+          entityType: { S: "LEASE" },
+        });
+        expect((await leases.listLeases()).map((l) => l.leaseKey)).to.deep.equal([
+          "shardId-000000000001",
+          "shardId-000000000002",
+        ]);
       });
     }
   });
