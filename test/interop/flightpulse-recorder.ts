@@ -22,6 +22,8 @@ export interface RecorderOptions {
   readonly out: string;
   readonly failoverMillis: number;
   readonly maxRecords?: number;
+  /** One B line per batch (its size) instead of one R line per record: for the benchmark. */
+  readonly batchesOnly?: boolean;
 }
 
 function main(o: RecorderOptions): void {
@@ -36,7 +38,8 @@ function main(o: RecorderOptions): void {
     async processRecords({ records, checkpointer }) {
       const last = records.at(-1);
       if (last === undefined) return;
-      for (const r of records) line("R", shard, r.sequenceNumber, String(r.subSequenceNumber), o.worker);
+      if (o.batchesOnly) line("B", shard, String(records.length), o.worker);
+      else for (const r of records) line("R", shard, r.sequenceNumber, String(r.subSequenceNumber), o.worker);
       if (await checkpointer.checkpoint())
         line("C", shard, last.sequenceNumber, String(last.subSequenceNumber), o.worker);
       else line("F", shard, o.worker);

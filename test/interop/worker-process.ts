@@ -71,6 +71,7 @@ export function startFlightpulseWorker(o: {
   readonly out: string;
   readonly failoverMillis: number;
   readonly maxRecords?: number;
+  readonly batchesOnly?: boolean;
   readonly log: string;
 }): Promise<WorkerProcess> {
   const { log, ...options } = o;
@@ -83,13 +84,13 @@ export function startFlightpulseWorker(o: {
   });
 }
 
-export type LineKind = "R" | "I" | "C" | "E" | "L" | "S" | "F" | "X";
+export type LineKind = "R" | "B" | "I" | "C" | "E" | "L" | "S" | "F" | "X";
 
 /**
  * One line of a record log. R: a record processed (position = its sequence number); I: initialize
  * (position = the lease's checkpoint it starts from); C: a checkpoint written (position); E: SHARD_END
  * checkpointed; L: lease lost; S: shutdown requested, checkpointed; F: a checkpoint refused (fenced);
- * X: the process finished its graceful shutdown.
+ * X: the process finished its graceful shutdown; B: a batch processed (position = its size; benchmark logs).
  */
 export interface LogLine {
   readonly kind: LineKind;
@@ -127,7 +128,7 @@ export function readRecordLogs(files: readonly string[]): LogLine[] {
           worker: f[4] ?? "",
           at,
         });
-      else if (kind === "I")
+      else if (kind === "I" || kind === "B")
         lines.push({
           kind,
           shard: f[1] ?? "",

@@ -44,7 +44,8 @@ import software.amazon.kinesis.retrieval.polling.PollingConfig;
  *
  * <p>Arguments are name=value pairs: stream, application, table (default: the application name, as the
  * KCL does), kinesis and dynamodb (endpoints), worker, out, mode (2x, or 3x on KCL 3), failoverMillis,
- * maxRecords, idleMillis. SIGTERM shuts down gracefully (processors checkpoint); SIGKILL is a crash.
+ * maxRecords, idleMillis, log (records, or batches: one B line per batch with its size, for the benchmark,
+ * where a line per record would cost more than the KCL). SIGTERM shuts down gracefully (processors checkpoint); SIGKILL is a crash.
  *
  * <p>The output file's lines are tab-separated, each ending in the wall-clock time in ms: {@code R shard seq subSeq worker}, {@code I shard
  * startingCheckpoint worker}, {@code E shard worker} (shard end), {@code L shard worker} (lease lost),
@@ -52,9 +53,11 @@ import software.amazon.kinesis.retrieval.polling.PollingConfig;
  */
 public final class RecordingApp {
   private final Writer out;
+  private final boolean batchesOnly;
 
-  private RecordingApp(Writer out) {
+  private RecordingApp(Writer out, boolean batchesOnly) {
     this.out = out;
+    this.batchesOnly = batchesOnly;
   }
 
   private synchronized void line(String... fields) {
@@ -83,7 +86,8 @@ public final class RecordingApp {
     long failover = Long.parseLong(args.getOrDefault("failoverMillis", "10000"));
 
     RecordingApp app = new RecordingApp(
-        new OutputStreamWriter(new FileOutputStream(required(args, "out"), true), StandardCharsets.UTF_8));
+        new OutputStreamWriter(new FileOutputStream(required(args, "out"), true), StandardCharsets.UTF_8),
+        args.getOrDefault("log", "records").equals("batches"));
 
     var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
     // HTTP/1.1: the KCL's own factory asks for HTTP/2, which the local emulators do not serve well.
@@ -173,10 +177,11 @@ public final class RecordingApp {
     public void processRecords(ProcessRecordsInput input) {
       KinesisClientRecord last = null;
       for (KinesisClientRecord r : input.records()) {
-        line("R", shard, r.sequenceNumber(), Long.toString(r.subSequenceNumber()), worker);
+        if (!batchesOnly) line("R", shard, r.sequenceNumber(), Long.toString(r.subSequenceNumber()), worker);
         last = r;
       }
       if (last == null) return;
+      if (batchesOnly) line("B", shard, Integer.toString(input.records().size()), worker);
       checkpoint(input.checkpointer(), last);
     }
 
