@@ -372,6 +372,8 @@ async function main() {
     `| flightpulse runtime | ${x(oursVs.rate)} | ${x(oursVs.cpu)} |`,
     `| lifion-kinesis 1.3.3 | ${x(lifionVs.rate)} | ${x(lifionVs.cpu)} |`,
     "",
+    "The emulator (kinesalite, one Node process on the same two cores) serves every drain, so a drain rate says as much about a consumer's requests as about its own cost; the CPU per record is the consumer process's alone.",
+    "",
     "Every round:",
     "",
     "| round | consumer | records/s | CPU µs/record |",

@@ -2,7 +2,7 @@
 // kinesis-local and DynamoDB Local: migration in both directions, a mixed fleet that survives SIGKILLs,
 // and resharding under a mixed fleet. Each scenario runs for both KCL versions at once (separate streams
 // and tables) to keep the suite short; every record put is accounted for by auditDelivery.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
@@ -201,7 +201,9 @@ describe("interop with the real Java KCL: migration, mixed fleets, resharding", 
   ): Promise<T> {
     const s = await scenario(name, createTable);
     try {
-      return await body(s);
+      const result = await body(s);
+      rmSync(s.dir, { recursive: true, force: true }); // a failed scenario keeps its logs for reading
+      return result;
     } finally {
       await s.killAll();
     }
