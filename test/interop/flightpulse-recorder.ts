@@ -12,19 +12,9 @@ import type { RecordProcessor } from "../../consumers/kcl/record-processor";
 import { sdkKinesisReadPort } from "../../consumers/kcl/retrieval/kinesis-read-port";
 import { Scheduler } from "../../consumers/kcl/scheduler";
 import { sdkShardLister } from "../../consumers/kcl/shard-sync";
+import type { RecordingWorkerOptions } from "./worker-process";
 
-export interface RecorderOptions {
-  readonly stream: string;
-  readonly table: string;
-  readonly kinesis: string;
-  readonly dynamodb: string;
-  readonly worker: string;
-  readonly out: string;
-  readonly failoverMillis: number;
-  readonly maxRecords?: number;
-  /** One B line per batch (its size) instead of one R line per record: for the benchmark. */
-  readonly batchesOnly?: boolean;
-}
+export type RecorderOptions = Omit<RecordingWorkerOptions, "log"> & { readonly table: string };
 
 function main(o: RecorderOptions): void {
   const line = (...fields: string[]) => appendFileSync(o.out, `${[...fields, Date.now()].join("\t")}\n`);

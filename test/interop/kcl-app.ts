@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { digestFiles, filesUnder, runMaven } from "../../analytics/flink/maven";
-import { startWorkerProcess, type WorkerProcess } from "./worker-process";
+import { type RecordingWorkerOptions, startWorkerProcess, type WorkerProcess } from "./worker-process";
 
 const APP_DIR = path.join(__dirname, "kcl-app");
 const REPO = path.join(__dirname, "..", "..");
@@ -49,25 +49,13 @@ export async function buildKclApps(
   return built ? Date.now() - started : 0;
 }
 
-export interface JavaWorkerOptions {
+export interface JavaWorkerOptions extends RecordingWorkerOptions {
   readonly version: KclVersion;
   readonly mode?: KclMode;
-  readonly stream: string;
   readonly application: string;
   /** Lease table (the KCL's default is the application name). */
   readonly table?: string;
-  readonly kinesis: string;
-  readonly dynamodb: string;
-  readonly worker: string;
-  /** The record log (see RecordingApp.java for its lines). */
-  readonly out: string;
-  readonly failoverMillis: number;
-  readonly maxRecords?: number;
-  /** One B line per batch instead of one R line per record (the benchmark). */
-  readonly batchesOnly?: boolean;
-  /** The JVM's own output (KCL warnings and errors). */
-  readonly log: string;
-  /** slf4j-simple's level for the KCL's log (default warn). */
+  /** slf4j-simple's level for the KCL's log in `log` (default warn). */
   readonly logLevel?: "info" | "warn" | "debug";
 }
 

@@ -24,7 +24,13 @@ import { startKinesisLocal } from "../../local/emulators/kinesis-emulators";
 import { createTableAndWait, ensureStream } from "../../local/stack/bootstrap";
 import { auditDelivery, type DeliveryAudit, type PutRecord } from "./delivery-audit";
 import { buildKclApps, type KclMode, type KclVersion, startJavaWorker } from "./kcl-app";
-import { type LogLine, readRecordLogs, startFlightpulseWorker, type WorkerProcess } from "./worker-process";
+import {
+  type LogLine,
+  type RecordingWorkerOptions,
+  readRecordLogs,
+  startFlightpulseWorker,
+  type WorkerProcess,
+} from "./worker-process";
 
 const FAILOVER = 3000;
 const SHARDS = 8;
@@ -122,38 +128,24 @@ describe("interop with the real Java KCL: migration, mixed fleets, resharding", 
             .filter((l) => l.kind === "R")
             .map((l) => `${l.shard}/${l.position}`),
         ).size,
-      async java(worker: string, version: KclVersion, mode: KclMode, maxRecords = 10) {
+      /** Starts a worker (its record log joins the scenario's), maxRecords 10 so a shard takes many batches. */
+      async launch(worker: string, start: (o: RecordingWorkerOptions) => Promise<WorkerProcess>) {
         const out = path.join(dir, `${worker}.tsv`);
         logs.push(out);
-        const w = await startJavaWorker({
+        const w = await start({
           ...common,
-          version,
-          mode,
-          application: name,
           worker,
           out,
-          maxRecords,
+          maxRecords: 10,
           log: path.join(dir, `${worker}.log`),
         });
         workers.push(w);
         mine.push(w);
         return w;
       },
-      async flightpulse(worker: string, maxRecords = 10) {
-        const out = path.join(dir, `${worker}.tsv`);
-        logs.push(out);
-        const w = await startFlightpulseWorker({
-          ...common,
-          table: name,
-          worker,
-          out,
-          maxRecords,
-          log: path.join(dir, `${worker}.log`),
-        });
-        workers.push(w);
-        mine.push(w);
-        return w;
-      },
+      java: (worker: string, version: KclVersion, mode: KclMode) =>
+        s.launch(worker, (o) => startJavaWorker({ ...o, version, mode, application: name })),
+      flightpulse: (worker: string) => s.launch(worker, (o) => startFlightpulseWorker({ ...o, table: name })),
       async putRecords(n: number) {
         for (let done = 0; done < n; ) {
           const batch = Math.min(100, n - done);
@@ -336,9 +328,10 @@ describe("interop with the real Java KCL: migration, mixed fleets, resharding", 
       );
       // flightpulse: failover time plus its take interval (failover / 2) plus one renewal to notice. The KCL 2.x
       // taker runs every 2 × failover and calls a lease expired only when its counter stood still for a
-      // failover time between two of its own scans: up to three taker periods.
+      // failover time between two of its own scans: three taker periods (18 s here, seen), one more for a
+      // loaded machine.
       expect(r.javaTakeover, "flightpulse's takeover").to.be.lessThan(FAILOVER * 3 + 3000);
-      expect(r.fpTakeover, "the KCL's takeover").to.be.lessThan(FAILOVER * 2 * 3 + 5000);
+      expect(r.fpTakeover, "the KCL's takeover").to.be.lessThan(FAILOVER * 2 * 4 + 5000);
     }
   });
 

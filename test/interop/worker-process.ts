@@ -5,6 +5,22 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { isAlive, startChildService } from "../../local/emulators/child-service";
 
+/** What every recording worker under test is told, whichever implementation it is. */
+export interface RecordingWorkerOptions {
+  readonly stream: string;
+  readonly kinesis: string;
+  readonly dynamodb: string;
+  readonly worker: string;
+  /** The record log (see LogLine). */
+  readonly out: string;
+  readonly failoverMillis: number;
+  readonly maxRecords?: number;
+  /** One B line per batch instead of one R line per record (the benchmark). */
+  readonly batchesOnly?: boolean;
+  /** The process's own output (warnings, errors). */
+  readonly log: string;
+}
+
 export interface WorkerProcess {
   readonly worker: string;
   readonly pid: number;
@@ -62,18 +78,9 @@ export async function startWorkerProcess(spec: {
 const RECORDER = path.join(__dirname, "flightpulse-recorder.ts");
 
 /** flightpulse's runtime with a recording processor (test/interop/flightpulse-recorder.ts). */
-export function startFlightpulseWorker(o: {
-  readonly stream: string;
-  readonly table: string;
-  readonly kinesis: string;
-  readonly dynamodb: string;
-  readonly worker: string;
-  readonly out: string;
-  readonly failoverMillis: number;
-  readonly maxRecords?: number;
-  readonly batchesOnly?: boolean;
-  readonly log: string;
-}): Promise<WorkerProcess> {
+export function startFlightpulseWorker(
+  o: RecordingWorkerOptions & { readonly table: string },
+): Promise<WorkerProcess> {
   const { log, ...options } = o;
   return startWorkerProcess({
     worker: o.worker,
