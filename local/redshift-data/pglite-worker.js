@@ -6,7 +6,10 @@ const { parentPort, workerData } = require("node:worker_threads");
 (async () => {
   const { PGlite } = await import("@electric-sql/pglite");
   const db = workerData.dataDir ? await PGlite.create(workerData.dataDir) : await PGlite.create();
-  parentPort.on("message", async ({ id, sql, values, close }) => {
+  // DATE, TIMESTAMP, TIMESTAMPTZ as Postgres's text, as the Data API returns them (sql-backend.ts).
+  const identity = (v) => v;
+  const timesAsText = { 1082: identity, 1114: identity, 1184: identity };
+  parentPort.on("message", async ({ id, sql, values, close, timesAsText: asText }) => {
     if (close) {
       await db.close();
       parentPort.postMessage({ id, closed: true });
@@ -14,7 +17,10 @@ const { parentPort, workerData } = require("node:worker_threads");
     }
     try {
       // By position, like Redshift: as objects, two result columns with one name would collapse into one.
-      const r = await db.query(sql, values, { rowMode: "array" });
+      const r = await db.query(sql, values, {
+        rowMode: "array",
+        ...(asText ? { parsers: timesAsText } : {}),
+      });
       parentPort.postMessage({
         id,
         result: { fields: r.fields, rows: r.rows, affectedRows: r.affectedRows },

@@ -144,22 +144,16 @@ function columnMetadata(fields: SqlResult["fields"]) {
   }));
 }
 
-const pad = (n: number, w = 2) => String(n).padStart(w, "0");
-
-/** Values as the Data API types them: integers as longValue, DECIMAL and timestamps as strings. */
+/**
+ * Values as the Data API types them: integers as longValue, DECIMAL, DATE and timestamps as strings in the
+ * database's own text form (`2026-12-01 10:30:00.12`, microseconds kept, `+00` on TIMESTAMPTZ).
+ */
 function toField(value: unknown, typeId: number): Field {
   if (value === null || value === undefined) return { isNull: true };
   if (typeof value === "boolean") return { booleanValue: value };
   if (typeof value === "bigint") return { longValue: Number(value) };
   if (typeof value === "number")
     return [20, 21, 23].includes(typeId) ? { longValue: value } : { doubleValue: value };
-  if (value instanceof Date) {
-    if (typeId === 1082) return { stringValue: value.toISOString().slice(0, 10) };
-    const ms = value.getUTCMilliseconds();
-    return {
-      stringValue: `${value.getUTCFullYear()}-${pad(value.getUTCMonth() + 1)}-${pad(value.getUTCDate())} ${pad(value.getUTCHours())}:${pad(value.getUTCMinutes())}:${pad(value.getUTCSeconds())}${ms > 0 ? `.${pad(ms, 3)}` : ""}${typeId === 1184 ? "+00" : ""}`,
-    };
-  }
   return { stringValue: String(value) };
 }
 
@@ -206,7 +200,7 @@ export async function startRedshiftDataServer(
     sub.updatedAt = Date.now();
     const { sql } = toPostgres(sub.sql);
     const bound = params.size > 0 ? bindNamed(sql, params) : { sql, values: undefined };
-    const result = await backend.query(bound.sql, bound.values);
+    const result = await backend.query(bound.sql, bound.values, { timesAsText: true });
     sub.hasResultSet = result.fields.length > 0;
     sub.resultRows = sub.hasResultSet ? result.rows.length : (result.affectedRows ?? 0);
     if (sub.hasResultSet) {

@@ -11,8 +11,19 @@ export interface SqlResult {
   readonly affectedRows?: number;
 }
 
+export interface QueryOptions {
+  /**
+   * DATE, TIMESTAMP and TIMESTAMPTZ as the database's own text (microseconds kept, trailing zeros trimmed,
+   * `+00` on TIMESTAMPTZ), as the Data API returns them; otherwise as Date objects.
+   */
+  readonly timesAsText?: boolean;
+}
+
+/** DATE, TIMESTAMP, TIMESTAMPTZ. */
+export const TIME_TYPE_IDS = [1082, 1114, 1184] as const;
+
 export interface SqlBackend {
-  query(sql: string, values?: readonly string[]): Promise<SqlResult>;
+  query(sql: string, values?: readonly string[], options?: QueryOptions): Promise<SqlResult>;
   close(): Promise<void>;
 }
 
@@ -42,8 +53,12 @@ export async function pgliteBackend(dataDir?: string): Promise<SqlBackend> {
       worker.postMessage({ id, ...msg });
     });
   return {
-    async query(sql, values) {
-      const reply = await call({ sql, values: values === undefined ? undefined : [...values] });
+    async query(sql, values, options) {
+      const reply = await call({
+        sql,
+        values: values === undefined ? undefined : [...values],
+        timesAsText: options?.timesAsText === true,
+      });
       if (reply.error !== undefined) throw new Error(reply.error);
       return reply.result as SqlResult;
     },
@@ -61,30 +76,33 @@ export async function pgliteBackend(dataDir?: string): Promise<SqlBackend> {
 export async function postgresBackend(url: string): Promise<SqlBackend> {
   const pg = await import("pg");
   const base = pg.types;
-  const client = new pg.Client({
-    connectionString: url,
-    types: {
-      getTypeParser: ((oid: number, format?: "text" | "binary") => {
-        if (oid === 20) return (v: string) => Number(v);
-        if (oid === 1114) return (v: string) => new Date(`${v.replace(" ", "T")}Z`);
-        if (oid === 1082) return (v: string) => new Date(`${v}T00:00:00Z`);
-        return base.getTypeParser(oid, format ?? "text");
-      }) as typeof base.getTypeParser,
-    },
-  });
+  const parser = ((oid: number, format?: "text" | "binary") => {
+    if (oid === 20) return (v: string) => Number(v);
+    if (oid === 1114) return (v: string) => new Date(`${v.replace(" ", "T")}Z`);
+    if (oid === 1082) return (v: string) => new Date(`${v}T00:00:00Z`);
+    return base.getTypeParser(oid, format ?? "text");
+  }) as typeof base.getTypeParser;
+  const asText = ((oid: number, format?: "text" | "binary") =>
+    (TIME_TYPE_IDS as readonly number[]).includes(oid)
+      ? (v: string) => v
+      : parser(oid, format)) as typeof base.getTypeParser;
+  const client = new pg.Client({ connectionString: url, types: { getTypeParser: parser } });
   try {
     await client.connect();
+    // TIMESTAMPTZ as text in UTC (`+00`), as Redshift's sessions answer by default.
+    await client.query("SET TIME ZONE 'UTC'");
   } catch (e) {
     throw new Error(
       `warehouse database ${url.replace(/\/\/[^@]*@/, "//***@")} is unreachable: ${(e as Error).message}`,
     );
   }
   return {
-    async query(sql, values) {
+    async query(sql, values, options) {
       const r = await client.query({
         text: sql,
         values: values === undefined ? [] : [...values],
         rowMode: "array",
+        ...(options?.timesAsText === true ? { types: { getTypeParser: asText } } : {}),
       });
       return {
         fields: r.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })),

@@ -11,6 +11,7 @@ import {
 import { expect } from "chai";
 import { clientOptions, localAwsConfig } from "../../../consumers/aws/clients";
 import { type RedshiftDataServer, startRedshiftDataServer } from "../../../local/redshift-data/server";
+import { TIME_AND_DECIMAL_FIELDS } from "../../fixtures/warehouse-rows";
 
 describe("local Redshift Data API endpoint, through the real SDK v3 client", function () {
   this.timeout(60_000);
@@ -139,6 +140,23 @@ describe("local Redshift Data API endpoint, through the real SDK v3 client", fun
     // Assess
     expect(r.ColumnMetadata?.map((c) => c.name)).to.deep.equal(["count", "count", "count"]);
     expect(r.Records?.[0]).to.deep.equal([{ longValue: 3 }, { longValue: 2 }, { stringValue: "x" }]);
+  });
+
+  it("returns DATE, TIMESTAMP, TIMESTAMPTZ and DECIMAL in the database's text form, microseconds kept", async () => {
+    const { Id } = await client.send(
+      new ExecuteStatementCommand({ ...where, Sql: TIME_AND_DECIMAL_FIELDS.sql }),
+    );
+    await finished(Id as string);
+    const r = await client.send(new GetStatementResultCommand({ Id }));
+    expect(r.ColumnMetadata?.map((c) => c.typeName)).to.deep.equal([
+      "timestamp",
+      "timestamp",
+      "timestamptz",
+      "date",
+      "numeric",
+      "timestamp",
+    ]);
+    expect(r.Records?.[0]).to.deep.equal(TIME_AND_DECIMAL_FIELDS.fields);
   });
 
   it("refuses what Redshift refuses: ON CONFLICT, RETURNING, MERGE from a subquery", async () => {

@@ -10,6 +10,7 @@ import { WarehouseLoader } from "../../../consumers/warehouse/loader";
 import { migrate, readMigrations } from "../../../consumers/warehouse/migrations";
 import { startPostgresServer } from "../../../local/emulators/postgres-server";
 import { type RedshiftDataServer, startRedshiftDataServer } from "../../../local/redshift-data/server";
+import { TIME_AND_DECIMAL_FIELDS } from "../../fixtures/warehouse-rows";
 
 describe("local Data API endpoint on a real PostgreSQL server (by URL)", function () {
   this.timeout(60_000);
@@ -71,5 +72,12 @@ describe("local Data API endpoint on a real PostgreSQL server (by URL)", functio
     const r = await client.send(new GetStatementResultCommand({ Id }));
     expect(r.ColumnMetadata?.map((c) => c.name)).to.deep.equal(["count", "count"]);
     expect(r.Records).to.deep.equal([[{ longValue: 2 }, { longValue: 1 }]]);
+    // Times and decimals in the database's text form, as on pglite and Redshift.
+    const times = await client.send(
+      new ExecuteStatementCommand({ Database: "dev", WorkgroupName: "x", Sql: TIME_AND_DECIMAL_FIELDS.sql }),
+    );
+    await api.wait(times.Id as string);
+    const t = await client.send(new GetStatementResultCommand({ Id: times.Id }));
+    expect(t.Records?.[0]).to.deep.equal(TIME_AND_DECIMAL_FIELDS.fields);
   });
 });
