@@ -1,4 +1,4 @@
-// The demand pipeline: watermarks → tumbling panes → sliding windows → surge rule → cooldown. Input is
+// The demand pipeline: watermarks → producer duplicates dropped → tumbling panes → sliding windows → surge rule → cooldown. Input is
 // batches of decoded events per shard; output is panes, windows, alerts, late events, watermarks and safe
 // points, in an order that depends only on the events (never on batching or arrival), so a replay from a
 // reported safe point reproduces the outputs exactly (idle advance by processing time is the exception:
@@ -8,6 +8,7 @@ import { alertCooldown } from "../rules/alert-cooldown";
 import type { BaselineStore } from "../rules/route-baseline";
 import { surgeRule } from "../rules/surge-rule";
 import type { DemandOptions } from "./demand-options";
+import { dropDuplicateEvents } from "./drop-duplicates";
 import { slidingDemand } from "./sliding-demand";
 import type { DemandInput, DemandItem, DemandOutput } from "./stream-items";
 import { tumblingPanes } from "./tumbling-panes";
@@ -27,10 +28,13 @@ export function demandPipeline(
   options: DemandOptions,
   baselines: BaselineStore,
   scheduler: SchedulerLike = asyncScheduler,
+  /** Called for each producer duplicate dropped (the worker's metrics). */
+  onDuplicate?: () => void,
 ): OperatorFunction<DemandInput, DemandOutput> {
   return (source: Observable<DemandInput>) =>
     source.pipe(
       withWatermarks(options, scheduler),
+      dropDuplicateEvents(options, onDuplicate),
       tumblingPanes(options),
       slidingDemand(options),
       surgeRule(options, baselines),

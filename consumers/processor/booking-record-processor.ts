@@ -47,6 +47,8 @@ export interface ProcessorCounters {
   rejected: number;
   sinkErrors: number;
   late?: number;
+  /** Producer duplicates (a repeated eventId) dropped before the panes. */
+  duplicates?: number;
   panes?: number;
   alertsSent?: number;
   alertsSuppressed?: number;
@@ -206,7 +208,13 @@ export class BookingRecordProcessor implements RecordProcessor {
     this.log = this.d.log.child({ shardId: input.shardId });
     this.lastCheckpointAt = this.now();
     if (this.d.demand !== undefined)
-      this.demand = new DemandStage(input.shardId, RESUMED_FROM(input.startingPosition), this.d.demand);
+      this.demand = new DemandStage(input.shardId, RESUMED_FROM(input.startingPosition), {
+        ...this.d.demand,
+        onDuplicate: () => {
+          const c = this.d.counters;
+          if (c !== undefined) c.duplicates = (c.duplicates ?? 0) + 1;
+        },
+      });
   }
 
   async processRecords(input: {

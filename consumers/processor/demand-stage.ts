@@ -24,6 +24,8 @@ export interface DemandStageOptions {
   readonly options: DemandOptions;
   readonly baselines: DurableBaselineStore;
   readonly scheduler?: SchedulerLike;
+  /** Called for each producer duplicate the pipeline drops. */
+  readonly onDuplicate?: () => void;
 }
 
 const HOUR = 3_600_000;
@@ -45,16 +47,18 @@ export class DemandStage {
     resumed: boolean,
     private readonly o: DemandStageOptions,
   ) {
-    this.subscription = this.input.pipe(demandPipeline(o.options, o.baselines, o.scheduler)).subscribe({
-      next: (out) => {
-        if (out.kind === "safe-point") this.safePoint = out;
-        else if (out.kind === "watermark") this.watermark = out.watermarkMs;
-        this.pending.push(out);
-      },
-      error: (e) => {
-        this.failure = e;
-      },
-    });
+    this.subscription = this.input
+      .pipe(demandPipeline(o.options, o.baselines, o.scheduler, o.onDuplicate))
+      .subscribe({
+        next: (out) => {
+          if (out.kind === "safe-point") this.safePoint = out;
+          else if (out.kind === "watermark") this.watermark = out.watermarkMs;
+          this.pending.push(out);
+        },
+        error: (e) => {
+          this.failure = e;
+        },
+      });
     this.input.next({ kind: "shard-started", shardId, resumed });
   }
 

@@ -1,7 +1,8 @@
-// The worker as a product, on the local stack: 20k simulated events over 30 routes with one surge and 1%
-// bad records, through two worker processes → seat manifests equal to an independent fold of the events,
+// The worker as a product, on the local stack: 20k simulated events over 30 routes with one surge, 1%
+// bad records and 3% of the events sent twice by the producer (a retry's re-send, 1 to 500 records
+// later), through two worker processes → seat manifests equal to an independent fold of the events,
 // exactly one surge alert, every bad record in the rejected sink, panes in the warehouse counting every
-// booking. Then both workers are killed and the shards replayed from the start: nothing changes.
+// booking once. Then both workers are killed and the shards replayed from the start: nothing changes.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -17,6 +18,7 @@ import { toEntry } from "../../../ingest/commands/simulate";
 import { sdkKinesisPutPort } from "../../../ingest/kinesis-put-port";
 import { KinesisProducer } from "../../../ingest/producer";
 import { ROUTES } from "../../../ingest/simulator/network";
+import { createRandom } from "../../../ingest/simulator/prng";
 import { parseSurge } from "../../../ingest/simulator/scenarios";
 import { TrafficSimulator } from "../../../ingest/simulator/traffic";
 import type { RunningService } from "../../../local/emulators/child-service";
@@ -123,7 +125,19 @@ describe("worker pipeline on the local stack (20k events, 30 routes, a surge, 1%
       streamName: names.bookingStream,
       concurrency: 1, // in order: parallel lanes would interleave minutes of back-dated traffic
     });
-    await producer.putRecords(records.map(toEntry));
+    // A producer's re-sends: 3% of the events go to the stream a second time, 1 to 500 records later.
+    const original = records.map(toEntry);
+    const entries = [...original];
+    const random = createRandom(11);
+    let resent = 0;
+    records.forEach((r, i) => {
+      if (r.kind !== "event" || !random.chance(0.03)) return;
+      const entry = original[i] as (typeof original)[number];
+      entries.splice(Math.min(entries.indexOf(entry) + random.int(1, 500), entries.length), 0, entry);
+      resent++;
+    });
+    expect(resent).to.be.within(450, 750);
+    await producer.putRecords(entries);
 
     // Act
     workers = await startLocalWorkers(stack, { count: 2, cwd: dir, env: WORKER_ENV });

@@ -1,0 +1,106 @@
+// Producer duplicates counted once: Kinesis producers re-send a record when a PutRecords answer is lost,
+// so one event (one eventId) can reach the stream twice. The facts and manifests absorb it by key; panes,
+// windows and alerts count, so this operator drops a repeated eventId before anything is counted.
+//
+// Per shard, keyed by event time: a duplicate is the same event, so it has the same event time and lands
+// in the same pane as the first copy; ids are kept per pane, and a pane's ids are forgotten once the pane
+// lies more than allowed lateness + window behind the shard's newest event (the horizon). A copy arriving
+// later than that falls in a pane closed long ago: it is late, and late events change no pane, window or
+// alert, so forgetting it loses nothing they depend on.
+//
+// It runs after withWatermarks, which must see every record (the safe point is "the record before the
+// boundary record": a checkpoint there replays from the boundary itself); a duplicate never moves the
+// watermark, since its time equals its first copy's. After a restart the ids are rebuilt by the replay
+// from the safe point: a first copy before the safe point is older than the boundary record, so it lies
+// before the resume fence, and its duplicate, replayed undetected, can only touch fenced panes and
+// windows, which are never emitted again.
+import type { OperatorFunction } from "rxjs";
+import { type DemandOptions, paneStartOf } from "./demand-options";
+import { getOrCreate, statefulOperator } from "./stateful-operator";
+import type { DemandItem, EventBatch, PositionedEvent } from "./stream-items";
+
+interface ShardIds {
+  /** Pane start → eventIds seen in that pane. */
+  readonly panes: Map<number, Set<string>>;
+  newest: number;
+  /** Oldest pane start still kept (eviction runs only when the horizon moved past it). */
+  oldest: number;
+}
+
+export function dropDuplicateEvents(
+  options: Pick<DemandOptions, "paneMs" | "allowedLatenessMs" | "windowMs">,
+  /** Called for each duplicate dropped (the worker counts them). */
+  onDuplicate: () => void = () => {},
+): OperatorFunction<DemandItem, DemandItem> {
+  const { paneMs } = options;
+  const horizonMs = options.allowedLatenessMs + options.windowMs;
+  return statefulOperator<DemandItem, DemandItem>((emit) => {
+    const shards = new Map<string, ShardIds>();
+    const fresh = (): ShardIds => ({
+      panes: new Map(),
+      newest: Number.NEGATIVE_INFINITY,
+      oldest: Number.POSITIVE_INFINITY,
+    });
+
+    /** True the first time (shard, pane, eventId) is seen within the horizon. */
+    const firstCopy = (s: ShardIds, e: PositionedEvent): boolean => {
+      const t = e.eventTimeMs;
+      const pane = paneStartOf(t, paneMs);
+      if (pane + paneMs <= s.newest - horizonMs) return true; // beyond the horizon: late, not remembered
+      const ids = getOrCreate(s.panes, pane, () => new Set<string>());
+      const id = e.event.eventId;
+      if (ids.has(id)) {
+        onDuplicate();
+        return false;
+      }
+      ids.add(id);
+      if (pane < s.oldest) s.oldest = pane;
+      return true;
+    };
+
+    const evict = (s: ShardIds) => {
+      if (!(s.oldest + paneMs <= s.newest - horizonMs)) return;
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const pane of s.panes.keys()) {
+        if (pane + paneMs <= s.newest - horizonMs) s.panes.delete(pane);
+        else if (pane < oldest) oldest = pane;
+      }
+      s.oldest = oldest;
+    };
+
+    const onBatch = (batch: EventBatch) => {
+      const s = getOrCreate(shards, batch.shardId, fresh);
+      const events = batch.events;
+      let kept: PositionedEvent[] | undefined;
+      for (let i = 0; i < events.length; i++) {
+        const e = events[i] as PositionedEvent;
+        if (firstCopy(s, e)) {
+          kept?.push(e);
+          if (e.eventTimeMs > s.newest) s.newest = e.eventTimeMs;
+        } else if (kept === undefined) kept = events.slice(0, i);
+      }
+      evict(s);
+      emit(kept === undefined ? batch : { ...batch, events: kept });
+    };
+
+    return {
+      next(item) {
+        switch (item.kind) {
+          case "events":
+            onBatch(item);
+            return;
+          case "late":
+            if (firstCopy(getOrCreate(shards, item.shardId, fresh), item.event)) emit(item);
+            return;
+          case "shard-started":
+          case "shard-ended":
+            shards.delete(item.shardId);
+            emit(item);
+            return;
+          default:
+            emit(item);
+        }
+      },
+    };
+  });
+}
