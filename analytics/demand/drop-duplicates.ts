@@ -22,6 +22,9 @@ import type { DemandItem, EventBatch, PositionedEvent } from "./stream-items";
 interface ShardIds {
   /** Pane start → eventIds seen in that pane. */
   readonly panes: Map<number, Set<string>>;
+  /** The pane of the previous event and its ids: consecutive events mostly share one. */
+  lastPane: number;
+  lastIds: Set<string> | undefined;
   newest: number;
   /** Oldest pane start still kept (eviction runs only when the horizon moved past it). */
   oldest: number;
@@ -38,6 +41,8 @@ export function dropDuplicateEvents(
     const shards = new Map<string, ShardIds>();
     const fresh = (): ShardIds => ({
       panes: new Map(),
+      lastPane: Number.NaN,
+      lastIds: undefined,
       newest: Number.NEGATIVE_INFINITY,
       oldest: Number.POSITIVE_INFINITY,
     });
@@ -47,7 +52,12 @@ export function dropDuplicateEvents(
       const t = e.eventTimeMs;
       const pane = paneStartOf(t, paneMs);
       if (pane + paneMs <= s.newest - horizonMs) return true; // beyond the horizon: late, not remembered
-      const ids = getOrCreate(s.panes, pane, () => new Set<string>());
+      let ids = s.lastIds;
+      if (pane !== s.lastPane || ids === undefined) {
+        ids = getOrCreate(s.panes, pane, () => new Set<string>());
+        s.lastPane = pane;
+        s.lastIds = ids;
+      }
       const id = e.event.eventId;
       if (ids.has(id)) {
         onDuplicate();
@@ -66,6 +76,7 @@ export function dropDuplicateEvents(
         else if (pane < oldest) oldest = pane;
       }
       s.oldest = oldest;
+      s.lastIds = undefined;
     };
 
     const onBatch = (batch: EventBatch) => {

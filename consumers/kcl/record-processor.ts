@@ -14,6 +14,11 @@ export interface ProcessRecordsInput {
   readonly records: readonly UserRecord[];
   readonly millisBehindLatest?: number;
   readonly checkpointer: Checkpointer;
+  /**
+   * Aborted when the lease is lost or a graceful shutdown starts while the batch is in flight (not in the
+   * Java KCL): a processor blocked on a failing sink can give the batch up instead of holding the shard.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface RecordProcessor {

@@ -35,6 +35,8 @@ export interface ShardConsumerDeps {
 export class ShardConsumer {
   state: ShardConsumerState = "WAITING_ON_PARENTS";
   private stopReason: "shutdown" | "lost" | undefined;
+  /** Tells a batch in flight that the lease went or the worker is stopping. */
+  private readonly inFlight = new AbortController();
   private lastDelivered: ExtendedSequenceNumber | undefined;
   private readonly sleep: (ms: number) => Promise<void>;
   private wake: (() => void) | undefined;
@@ -72,6 +74,7 @@ export class ShardConsumer {
   /** Graceful stop: no new fetches, the batch in flight finishes, shutdownRequested checkpoints. */
   async requestShutdown(): Promise<void> {
     this.stopReason ??= "shutdown";
+    this.inFlight.abort("shutdown");
     this.wake?.();
     await this.run();
   }
@@ -79,6 +82,7 @@ export class ShardConsumer {
   /** The lease went elsewhere: stop without checkpointing. */
   async leaseLost(): Promise<void> {
     this.stopReason ??= "lost";
+    this.inFlight.abort("lease lost");
     this.wake?.();
     await this.run();
   }
@@ -149,7 +153,8 @@ export class ShardConsumer {
       if (batch.records.length > 0 || this.d.config.callProcessRecordsEvenForEmptyRecordList === true) {
         const t0 = Date.now();
         const last = batch.records[batch.records.length - 1];
-        await this.d.processor.processRecords({
+        const processing = this.d.processor.processRecords({
+          signal: this.inFlight.signal,
           records: batch.records,
           ...(batch.millisBehindLatest !== undefined ? { millisBehindLatest: batch.millisBehindLatest } : {}),
           checkpointer: {
@@ -164,6 +169,13 @@ export class ShardConsumer {
             },
           },
         });
+        try {
+          await processing;
+        } catch (e) {
+          // Given up because the lease went or the worker is stopping: not delivered, not checkpointed.
+          if (this.stopReason !== undefined) break;
+          throw e;
+        }
         if (last !== undefined)
           this.lastDelivered = {
             sequenceNumber: last.sequenceNumber,

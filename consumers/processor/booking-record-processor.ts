@@ -2,9 +2,11 @@
 // conditional write per flight per batch), feed the per-shard demand pipeline (panes, windows, surge
 // alerts) and become warehouse facts; changed manifests are judged by the flight rules; invalid records go
 // to the rejected-events sink with their reason. Alerts go through the SNS sink (de-duplicated across
-// failover). Retryable sink failures are retried with backoff and jitter; a non-retryable one stops the
-// shard without checkpointing past it and raises an operations alert. A checkpoint covers only what every
-// sink has made durable (warehouse and baselines flushed first) and never passes the analytics' safe point.
+// failover). A failing sink holds its shard: the batch is retried with capped backoff and jitter until the
+// sink recovers (or the lease goes), the shard's checkpoint stays where it was, one operations alert says
+// so, and nothing more is read meanwhile (the runtime fetches at most maxPendingBatches ahead). A checkpoint
+// covers only what every sink has made durable (warehouse and baselines flushed first) and never passes
+// the analytics' safe point.
 import { getOrCreate } from "../../analytics/demand/stateful-operator";
 import type { DemandOutput, PositionedEvent } from "../../analytics/demand/stream-items";
 import { decodeRecord, type FlightEvent, flightKey, routeOf } from "../../analytics/events";
@@ -21,6 +23,7 @@ import type { Row } from "../warehouse/data-api";
 import type { WarehouseLoader } from "../warehouse/loader";
 import { alertRow, demandNotice, flightNotice, flightSnapshot, paneRow, windowRow } from "./demand-rows";
 import { DemandStage, type DemandStageOptions } from "./demand-stage";
+import { ShardStoppedError } from "./errors";
 
 export interface ProcessorDeps {
   readonly manifests: ManifestSink;
@@ -35,7 +38,10 @@ export interface ProcessorDeps {
   readonly log: Logger;
   /** Checkpoint at most this often (default 10 s); replays from an older checkpoint are harmless. */
   readonly checkpointIntervalMs?: number;
+  /** Failed attempts before a failing sink raises its operations alert (default 6; at once if not retryable). */
   readonly maxAttempts?: number;
+  /** Longest pause between attempts while a sink keeps failing (default 30 s). */
+  readonly maxBackoffMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
   readonly operationsAlert?: (subject: string, message: string) => Promise<void>;
@@ -173,32 +179,59 @@ export class BookingRecordProcessor implements RecordProcessor {
   private demand: DemandStage | undefined;
   /** The batch being processed, for log lines (which records a failure concerns). */
   private batch: { firstSequenceNumber?: string; lastSequenceNumber?: string } = {};
+  /** Aborted by the runtime when the lease is lost or the worker shuts down: a blocked retry ends. */
+  private signal: AbortSignal | undefined;
+  private stopping: Promise<void> = new Promise<void>(() => {});
+  private shuttingDown = false;
 
   constructor(private readonly d: ProcessorDeps) {
     this.log = d.log;
     this.now = d.now ?? Date.now;
   }
 
+  /**
+   * Runs a sink operation until it succeeds. While it fails the shard holds its checkpoint; after
+   * `maxAttempts` failures (at once for a non-retryable error) one operations alert goes out for the whole
+   * outage. Ends early only when the lease is lost or the worker shuts down (`signal`); during the
+   * shutdown's own flush, which has a deadline, it gives up after `maxAttempts` (the next owner re-reads).
+   */
   private async retry<T>(what: string, op: () => Promise<T>): Promise<T> {
+    const bounded = this.shuttingDown;
     const max = this.d.maxAttempts ?? 6;
+    const sleep = this.d.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const started = this.now();
+    let alerted = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await op();
+        const result = await op();
+        if (alerted)
+          this.log.info(`${what} recovered; the shard goes on`, {
+            attempts: attempt,
+            blockedMs: this.now() - started,
+          });
+        return result;
       } catch (e) {
         if (this.d.counters !== undefined) this.d.counters.sinkErrors++;
-        if (!isRetryable(e) || attempt >= max) {
-          this.log.error(`${what} failed; the shard stops without checkpointing past this batch`, {
-            err: e,
-            ...this.batch,
-          });
+        const giveUp = bounded && attempt >= max;
+        if (!alerted && (giveUp || attempt >= max || !isRetryable(e))) {
+          alerted = true;
+          this.log.error(
+            giveUp
+              ? `${what} failed; the shard stops without checkpointing past this batch`
+              : `${what} keeps failing; the shard holds its checkpoint and retries until it recovers`,
+            { err: e, attempts: attempt, ...this.batch },
+          );
           await this.d
-            .operationsAlert?.(`flightpulse: ${what} failed on ${this.shardId}`, (e as Error).message)
+            .operationsAlert?.(`flightpulse: ${what} failing on ${this.shardId}`, (e as Error).message)
             .catch(() => {});
-          throw e;
         }
-        const delay = Math.floor(Math.random() * Math.min(10_000, 100 * 2 ** attempt));
-        this.log.warn(`${what} failed, retrying`, { attempt, delayMs: delay, err: e, ...this.batch });
-        await (this.d.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms))))(delay);
+        if (giveUp) throw e;
+        const delay = Math.floor(Math.random() * Math.min(this.d.maxBackoffMs ?? 30_000, 100 * 2 ** attempt));
+        if (!alerted)
+          this.log.warn(`${what} failed, retrying`, { attempt, delayMs: delay, err: e, ...this.batch });
+        await (bounded ? sleep(delay) : Promise.race([sleep(delay), this.stopping]));
+        if (!bounded && this.signal?.aborted === true)
+          throw new ShardStoppedError(`${what} given up on ${this.shardId}: ${String(this.signal.reason)}`);
       }
     }
   }
@@ -220,7 +253,16 @@ export class BookingRecordProcessor implements RecordProcessor {
   async processRecords(input: {
     records: readonly UserRecord[];
     checkpointer: { checkpoint(position?: ExtendedSequenceNumber): Promise<boolean> };
+    signal?: AbortSignal;
   }): Promise<void> {
+    if (input.signal !== undefined && input.signal !== this.signal) {
+      const signal = input.signal;
+      this.signal = signal;
+      this.stopping = new Promise<void>((resolve) => {
+        if (signal.aborted) resolve();
+        else signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+    }
     this.batch = {
       firstSequenceNumber: input.records[0]?.sequenceNumber,
       lastSequenceNumber: input.records[input.records.length - 1]?.sequenceNumber,
@@ -326,8 +368,17 @@ export class BookingRecordProcessor implements RecordProcessor {
 
   /** Hands a batch's rows to the warehouse loader (which makes them durable at the next flush). */
   private async stage(facts: ReadonlyMap<string, Row[]>): Promise<void> {
-    if (this.d.warehouse !== undefined)
-      for (const [table, rows] of facts) await this.d.warehouse.add(table, rows);
+    const warehouse = this.d.warehouse;
+    if (warehouse === undefined) return;
+    for (const [table, rows] of facts) {
+      try {
+        await warehouse.add(table, rows);
+      } catch {
+        // The rows are buffered; the buffer is past its bound because the warehouse refuses them. Hold
+        // the shard until a flush gets through: memory stays at the loader's bound.
+        await this.retry("warehouse flush", () => warehouse.flush());
+      }
+    }
   }
 
   private async checkpoint(
@@ -382,6 +433,7 @@ export class BookingRecordProcessor implements RecordProcessor {
   async shutdownRequested(input: {
     checkpointer: { checkpoint(position?: ExtendedSequenceNumber): Promise<boolean> };
   }): Promise<void> {
+    this.shuttingDown = true;
     await this.drain();
     await this.checkpoint(input.checkpointer);
     this.demand?.end("shutdown");

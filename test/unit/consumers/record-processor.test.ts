@@ -6,6 +6,7 @@ import {
   BookingRecordProcessor,
   type ProcessorCounters,
 } from "../../../consumers/processor/booking-record-processor";
+import { ShardStoppedError } from "../../../consumers/processor/errors";
 import { figuresOf } from "../../../consumers/sinks/manifests/flight-manifest";
 import { ManifestSink } from "../../../consumers/sinks/manifests/manifest-sink";
 import { InMemoryManifestStore } from "../../../consumers/sinks/manifests/manifest-store";
@@ -105,16 +106,79 @@ describe("booking record processor", () => {
     expect(s.checkpoints).to.have.length(2);
   });
 
-  it("stops the shard without checkpointing on a non-retryable sink error, and alerts operations", async () => {
-    const refused = Object.assign(new Error("ERROR: permission denied"), { retryable: false });
-    const s = setup([refused]);
+  const transient = () => Object.assign(new Error("ThrottlingException: Rate exceeded"), { retryable: true });
+
+  it("holds the shard while the warehouse keeps failing: no checkpoint, one operations alert, resumes when it recovers", async () => {
+    // Prepare: twelve failed flushes in a row, then the warehouse is back.
+    const s = setup(Array.from({ length: 12 }, transient));
+    await s.processor.initialize({ shardId: "s", startingPosition: TRIM_HORIZON });
+    s.clock.advance(10_000);
+    const checkpointsDuring: number[][] = [];
+    const checkpointer = {
+      checkpoint: async () => {
+        checkpointsDuring.push([s.counters.sinkErrors]);
+        return s.checkpointer.checkpoint();
+      },
+    };
+    // Act
+    await s.processor.processRecords({ records: events.map((e, i) => rec(encodeEvent(e), i)), checkpointer });
+    // Assess: the checkpoint came only after the twelfth failure, i.e. once the flush got through.
+    expect(s.counters.sinkErrors).to.equal(12);
+    expect(checkpointsDuring).to.deep.equal([[12]]);
+    expect(s.alerts).to.deep.equal(["flightpulse: warehouse flush failing on s"]);
+    expect(s.loaded.flat().some((sql) => sql.startsWith("MERGE INTO booking_facts"))).to.equal(true);
+  });
+
+  it("alerts at once on a non-retryable failure, and still resumes once it is fixed", async () => {
+    const refused = () => Object.assign(new Error("ERROR: permission denied"), { retryable: false });
+    const s = setup([refused(), refused(), refused()]);
+    await s.processor.initialize({ shardId: "s", startingPosition: TRIM_HORIZON });
+    s.clock.advance(10_000);
+    await s.processor.processRecords({
+      records: events.map((e, i) => rec(encodeEvent(e), i)),
+      checkpointer: s.checkpointer,
+    });
+    expect(s.alerts).to.deep.equal(["flightpulse: warehouse flush failing on s"]);
+    expect(s.counters.sinkErrors).to.equal(3);
+    expect(s.checkpoints).to.deep.equal([10_000]);
+  });
+
+  it("gives a blocked batch up when the lease goes: no checkpoint, no more attempts", async () => {
+    const lost = new AbortController();
+    // A warehouse that never recovers; the lease is lost during the third attempt.
+    const failures = {
+      length: 1,
+      shift: () => {
+        if (s.counters.sinkErrors === 2) lost.abort("lease lost");
+        return transient();
+      },
+    } as unknown as unknown[];
+    const s = setup(failures);
     await s.processor.initialize({ shardId: "s", startingPosition: TRIM_HORIZON });
     s.clock.advance(10_000);
     const err = await s.processor
-      .processRecords({ records: events.map((e, i) => rec(encodeEvent(e), i)), checkpointer: s.checkpointer })
+      .processRecords({
+        records: events.map((e, i) => rec(encodeEvent(e), i)),
+        checkpointer: s.checkpointer,
+        signal: lost.signal,
+      })
       .catch((e: Error) => e);
-    expect((err as Error).message).to.include("permission denied");
+    expect(err).to.be.instanceOf(ShardStoppedError);
+    expect(s.counters.sinkErrors).to.equal(3);
     expect(s.checkpoints).to.deep.equal([]);
-    expect(s.alerts).to.deep.equal(["flightpulse: warehouse flush failed on s"]);
+  });
+
+  it("on shutdown, tries the final flush a bounded number of times, then stops without checkpointing", async () => {
+    const s = setup(Array.from({ length: 100 }, transient));
+    await s.processor.initialize({ shardId: "s", startingPosition: TRIM_HORIZON });
+    await s.processor.processRecords({
+      records: events.map((e, i) => rec(encodeEvent(e), i)),
+      checkpointer: s.checkpointer,
+    });
+    const err = await s.processor.shutdownRequested({ checkpointer: s.checkpointer }).catch((e: Error) => e);
+    expect((err as Error).message).to.include("Rate exceeded");
+    expect(s.counters.sinkErrors).to.equal(6);
+    expect(s.checkpoints).to.deep.equal([]);
+    expect(s.alerts).to.deep.equal(["flightpulse: warehouse flush failing on s"]);
   });
 });

@@ -135,6 +135,62 @@ describe("consumer runtime parts", () => {
     expect((await table.getLease("s"))?.checkpoint.sequenceNumber).to.equal("SHARD_END");
   });
 
+  it("tells a batch blocked in the processor that the lease went, and stops without delivering it", async () => {
+    const table = new InMemoryLeaseRefresher();
+    await table.createLeaseIfNotExists(newLease("s", TRIM));
+    const coordinator = new LeaseCoordinator(table, { workerId: "w" });
+    await coordinator.takeOnce();
+    const calls: string[] = [];
+    let blocked: () => void = () => {};
+    const processor: RecordProcessor = {
+      initialize: async () => {},
+      // A sink that never recovers: the batch waits until the runtime aborts it.
+      processRecords: ({ signal }) =>
+        new Promise((_, reject) => {
+          calls.push("processRecords");
+          blocked();
+          signal?.addEventListener("abort", () => reject(new Error(`given up: ${String(signal.reason)}`)));
+        }),
+      leaseLost: async () => void calls.push("leaseLost"),
+      shardEnded: async () => void calls.push("shardEnded"),
+      shutdownRequested: async () => void calls.push("shutdownRequested"),
+    };
+    const errors: unknown[] = [];
+    const consumer = new ShardConsumer({
+      lease: coordinator.held()[0]!,
+      coordinator,
+      refresher: table,
+      processor,
+      config: { maxPendingBatches: 3, idleTimeBetweenReadsMillis: 1 },
+      fetcher: () => ({
+        shardEnded: false,
+        next: async (): Promise<FetchResult> => ({
+          records: [
+            {
+              data: new Uint8Array(1),
+              partitionKey: "k",
+              sequenceNumber: "7",
+              subSequenceNumber: 0,
+              aggregated: false,
+            },
+          ],
+          shardEnded: false,
+          childShards: [],
+        }),
+      }),
+      onError: (_, e) => errors.push(e),
+    });
+    const inFlight = new Promise<void>((r) => {
+      blocked = r;
+    });
+    void consumer.run();
+    await inFlight;
+    await consumer.leaseLost();
+    expect(calls).to.deep.equal(["processRecords", "leaseLost"]);
+    expect(errors, "a given-up batch is a stop, not an error").to.deep.equal([]);
+    expect((await table.getLease("s"))?.checkpoint).to.deep.equal(TRIM);
+  });
+
   it("turns SIGTERM into a graceful shutdown and exits 0 once leases are released", async () => {
     const codes: number[] = [];
     let shutdowns = 0;
