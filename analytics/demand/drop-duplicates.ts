@@ -58,12 +58,13 @@ export function dropDuplicateEvents(
         s.lastPane = pane;
         s.lastIds = ids;
       }
-      const id = e.event.eventId;
-      if (ids.has(id)) {
+      // One hash lookup: a Set that does not grow on add already held the id.
+      const before = ids.size;
+      ids.add(e.event.eventId);
+      if (ids.size === before) {
         onDuplicate();
         return false;
       }
-      ids.add(id);
       if (pane < s.oldest) s.oldest = pane;
       return true;
     };
