@@ -69,6 +69,15 @@ export const SMALL: DemandOptions = demandOptions({
   surge: { floorSeats: 6, baselineFactor: 2, baselineAlpha: 0.5, baselineMinSamples: 3, cooldownMs: 30 },
 });
 
+/** The pane figures of one 2-seat booking at €100 (the factories' default fare). */
+export const ONE_BOOKING = {
+  events: 1,
+  bookings: 1,
+  seatsBooked: 2,
+  revenueMinor: { EUR: 10_000 },
+  revenueReportingMinor: 10_000,
+};
+
 type Pane = PaneClosed["pane"];
 type Window = WindowClosed["window"];
 

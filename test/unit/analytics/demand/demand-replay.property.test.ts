@@ -93,6 +93,47 @@ const ended: DemandInput = { kind: "shard-ended", shardId: "shard-0", reason: "s
 const keyed = (outputs: readonly DemandOutput[], kind: DemandOutput["kind"]) =>
   outputs.filter((o) => o.kind === kind).map((o) => [outputKey(o), o] as const);
 
+/**
+ * Runs `events` to a cut at batch `cutAt`, "crashes", restarts after the last reported safe point with the
+ * same baselines, and checks against `reference`: every output of the replay equals the reference's output
+ * of that key, and with what was emitted before the crash, every reference output is there. True when a
+ * safe point had been reported (a real replay, not a restart from the beginning).
+ */
+function restartMatches(
+  events: readonly PositionedEvent[],
+  sizes: readonly number[],
+  cutAt: number,
+  reference: readonly DemandOutput[],
+): boolean {
+  const inputs = cut(events, sizes);
+  const baselines = new InMemoryBaselineStore();
+  const before = run(inputs.slice(0, cutAt % inputs.length), baselines);
+  const safe = before.filter((o): o is SafePoint => o.kind === "safe-point").at(-1);
+  const from =
+    safe === undefined
+      ? 0
+      : events.findIndex((e) => e.position.sequenceNumber === safe.checkpointAt.sequenceNumber) + 1;
+  const after = run(
+    [
+      { kind: "shard-started", shardId: "shard-0", resumed: safe !== undefined },
+      ...cut(events.slice(from), sizes),
+      ended,
+    ],
+    baselines,
+  );
+  const byKey = new Map(reference.map((o) => [outputKey(o), o]));
+  for (const kind of ["pane", "window", "alert"] as const) {
+    for (const [key, o] of keyed(after, kind)) expect(o, key).to.deep.equal(byKey.get(key));
+    const seen = new Set([...keyed(before, kind), ...keyed(after, kind)].map(([key]) => key));
+    expect([...seen].sort()).to.deep.equal(
+      keyed(reference, kind)
+        .map(([key]) => key)
+        .sort(),
+    );
+  }
+  return safe !== undefined;
+}
+
 describe("demand pipeline under re-batching and replay (property)", () => {
   it("gives the same panes, windows, alerts and late events whatever the batching", () => {
     fc.assert(
@@ -117,38 +158,9 @@ describe("demand pipeline under re-batching and replay (property)", () => {
     fc.assert(
       fc.property(eventsArb, sizesArb, fc.nat(), (events, sizes, cutAt) => {
         // Prepare: the uninterrupted run is the reference.
-        const inputs = cut(events, sizes);
-        const reference = run([...inputs, ended], new InMemoryBaselineStore());
-        // Act: run to the cut, "crash", restart after the last reported safe point with the same baselines.
-        const k = cutAt % inputs.length;
-        const baselines = new InMemoryBaselineStore();
-        const before = run(inputs.slice(0, k), baselines);
-        const safe = before.filter((o): o is SafePoint => o.kind === "safe-point").at(-1);
-        const from =
-          safe === undefined
-            ? 0
-            : events.findIndex((e) => e.position.sequenceNumber === safe.checkpointAt.sequenceNumber) + 1;
-        if (safe !== undefined) replays++;
-        const after = run(
-          [
-            { kind: "shard-started", shardId: "shard-0", resumed: safe !== undefined },
-            ...cut(events.slice(from), sizes),
-            ended,
-          ],
-          baselines,
-        );
-        // Assess: every output of the replay equals the reference's output of that key, and together
-        // with what was emitted before the crash, every reference output is there.
-        const byKey = new Map(reference.map((o) => [outputKey(o), o]));
-        for (const kind of ["pane", "window", "alert"] as const) {
-          for (const [key, o] of keyed(after, kind)) expect(o, key).to.deep.equal(byKey.get(key));
-          const seen = new Set([...keyed(before, kind), ...keyed(after, kind)].map(([key]) => key));
-          expect([...seen].sort()).to.deep.equal(
-            keyed(reference, kind)
-              .map(([key]) => key)
-              .sort(),
-          );
-        }
+        const reference = run([...cut(events, sizes), ended], new InMemoryBaselineStore());
+        // Act and assess: crash at a random batch, restart after the last safe point.
+        if (restartMatches(events, sizes, cutAt, reference)) replays++;
         alerts += keyed(reference, "alert").length;
       }),
       { numRuns: 150 },
@@ -182,37 +194,9 @@ describe("demand pipeline under re-batching and replay (property)", () => {
     fc.assert(
       fc.property(eventsArb, resendsArb, sizesArb, fc.nat(), (original, resends, sizes, cutAt) => {
         // Prepare: the uninterrupted run of the stream without re-sends is the reference.
-        const events = withResends(original, resends);
         const reference = run([...cut(original, sizes), ended], new InMemoryBaselineStore());
-        const inputs = cut(events, sizes);
-        // Act: crash at a random batch, restart after the last safe point.
-        const baselines = new InMemoryBaselineStore();
-        const before = run(inputs.slice(0, cutAt % inputs.length), baselines);
-        const safe = before.filter((o): o is SafePoint => o.kind === "safe-point").at(-1);
-        const from =
-          safe === undefined
-            ? 0
-            : events.findIndex((e) => e.position.sequenceNumber === safe.checkpointAt.sequenceNumber) + 1;
-        if (safe !== undefined) replays++;
-        const after = run(
-          [
-            { kind: "shard-started", shardId: "shard-0", resumed: safe !== undefined },
-            ...cut(events.slice(from), sizes),
-            ended,
-          ],
-          baselines,
-        );
-        // Assess: as without re-sends, every output once, each equal to the reference's.
-        const byKey = new Map(reference.map((o) => [outputKey(o), o]));
-        for (const kind of ["pane", "window", "alert"] as const) {
-          for (const [key, o] of keyed(after, kind)) expect(o, key).to.deep.equal(byKey.get(key));
-          const seen = new Set([...keyed(before, kind), ...keyed(after, kind)].map(([key]) => key));
-          expect([...seen].sort()).to.deep.equal(
-            keyed(reference, kind)
-              .map(([key]) => key)
-              .sort(),
-          );
-        }
+        // Act and assess: the stream with re-sends, crashed at a random batch and restarted.
+        if (restartMatches(withResends(original, resends), sizes, cutAt, reference)) replays++;
       }),
       { numRuns: 150 },
     );

@@ -4,21 +4,22 @@ import { dropDuplicateEvents } from "../../../../analytics/demand/drop-duplicate
 import type { DemandItem, PositionedEvent } from "../../../../analytics/demand/stream-items";
 import { tumblingPanes } from "../../../../analytics/demand/tumbling-panes";
 import { withWatermarks } from "../../../../analytics/demand/with-watermarks";
-import { batch, booking, marbleScheduler, ofKind, paneOf, SMALL, started } from "./demand-factories";
+import {
+  batch,
+  booking,
+  marbleScheduler,
+  ONE_BOOKING,
+  ofKind,
+  paneOf,
+  SMALL,
+  started,
+} from "./demand-factories";
 
 /** The same event sent again by a producer's retry: same eventId and time, a later sequence number. */
 const resent = (e: PositionedEvent, sequenceNumber: string): PositionedEvent => ({
   ...e,
   position: { sequenceNumber },
 });
-
-const ONE_BOOKING = {
-  events: 1,
-  bookings: 1,
-  seatsBooked: 2,
-  revenueMinor: { EUR: 10_000 },
-  revenueReportingMinor: 10_000,
-};
 
 describe("dropDuplicateEvents", () => {
   it("counts a re-sent event once in its pane, in the same batch or a later one", () => {

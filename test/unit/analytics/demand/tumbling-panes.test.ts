@@ -7,21 +7,13 @@ import {
   booking,
   cancel,
   marbleScheduler,
+  ONE_BOOKING,
   ofKind,
   paneOf,
   SMALL,
   search,
   started,
 } from "./demand-factories";
-
-/** One 2-seat booking at €100 (the factories' default fare). */
-const ONE_BOOKING = {
-  events: 1,
-  bookings: 1,
-  seatsBooked: 2,
-  revenueMinor: { EUR: 10_000 },
-  revenueReportingMinor: 10_000,
-};
 
 describe("tumblingPanes", () => {
   it("closes a pane when the watermark passes its end, with the figures of its events", () => {
