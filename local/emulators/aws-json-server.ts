@@ -51,7 +51,9 @@ export async function startAwsJsonServer(options: AwsJsonServerOptions): Promise
       };
       try {
         const target = String(req.headers["x-amz-target"] ?? "");
-        const op = target.startsWith(prefix) ? options.operations[target.slice(prefix.length)] : undefined;
+        const name = target.startsWith(prefix) ? target.slice(prefix.length) : "";
+        // Own keys only: "valueOf" or "constructor" must not reach Object.prototype's.
+        const op = Object.hasOwn(options.operations, name) ? options.operations[name] : undefined;
         if (op === undefined)
           throw new AwsJsonError("UnknownOperationException", `Unknown operation ${target}`);
         const input = options.parseInput(await readRequestBody(req, options.maxRequestBytes));

@@ -381,7 +381,8 @@ export async function startSnsServer(options: SnsServerOptions = {}): Promise<Sn
       try {
         const q = QueryParams.parse((await readRequestBody(req, MAX_REQUEST_BYTES)).toString("utf8"));
         const action = q.get("Action") ?? "";
-        const handler = actions[action];
+        // Own keys only: "valueOf" or "constructor" must not reach Object.prototype's.
+        const handler = Object.hasOwn(actions, action) ? actions[action] : undefined;
         if (handler === undefined)
           throw new SnsError(
             400,

@@ -81,6 +81,34 @@ describe("consumer runtime parts", () => {
     expect((await syncShards(lister, table, "s", latest)).deleted).to.deep.equal(["p"]);
   });
 
+  it("never leases a finished parent again once its lease is deleted, while the closed shard is still listed", async () => {
+    // Prepare: p1 and p2 merged into c, and p1 split earlier from g; all still listed (retention).
+    const table = new InMemoryLeaseRefresher();
+    const shards: ShardInfo[] = [
+      { shardId: "g", parentShardIds: [], hashKeyRange: range },
+      { shardId: "p1", parentShardIds: ["g"], hashKeyRange: range },
+      { shardId: "p2", parentShardIds: [], hashKeyRange: range },
+      { shardId: "c", parentShardIds: ["p1", "p2"], hashKeyRange: range },
+    ];
+    const lister = { listShards: async () => shards };
+    await syncShards(lister, table, "s", TRIM);
+    // Act: the parents are read to their end, c starts, the sync deletes g, p1 and p2, then runs again.
+    for (const key of ["g", "p1", "p2"]) {
+      const taken = (await table.takeLease((await table.getLease(key)) as Lease, "w")) as Lease;
+      const ended = (await table.checkpoint(taken, {
+        sequenceNumber: "SHARD_END",
+        subSequenceNumber: 0,
+      })) as Lease;
+      await table.updateChildShards(ended, key === "g" ? ["p1"] : ["c"]);
+    }
+    const c = (await table.takeLease((await table.getLease("c")) as Lease, "w")) as Lease;
+    await table.checkpoint(c, { sequenceNumber: "9", subSequenceNumber: 0 });
+    for (let i = 0; i < 3; i++) await syncShards(lister, table, "s", TRIM);
+    // Assess: only c has a lease; nothing is created for the consumed ancestors.
+    expect((await table.listLeases()).map((l) => l.leaseKey)).to.deep.equal(["c"]);
+    expect((await syncShards(lister, table, "s", TRIM)).created).to.deep.equal([]);
+  });
+
   it("never fetches more than maxPendingBatches ahead of a slow processor", async () => {
     const table = new InMemoryLeaseRefresher();
     await table.createLeaseIfNotExists(newLease("s", TRIM));
