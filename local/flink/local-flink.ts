@@ -5,7 +5,7 @@
 // Kinesis Analytics endpoint (local/kinesis-analytics) makes snapshots and updates. Builds the default
 // jar first when it is missing or stale.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { buildFlinkArtifact, FLINK_JAR, FlinkBuildError } from "../../analytics/flink/artifact";
 import { javaArgs, javaExecutable } from "../../analytics/flink/local-job";
@@ -101,7 +101,13 @@ async function restJson(url: string, body?: unknown): Promise<Record<string, unk
   return json;
 }
 
-async function takeSavepoint(restUrl: string, dir: string, stop: boolean): Promise<string> {
+export async function takeSavepoint(
+  restUrl: string,
+  dir: string,
+  stop: boolean,
+  /** How long a stopped job's files may take to appear once the JVM no longer answers. */
+  filesWaitMs = 5_000,
+): Promise<string> {
   const job = await overview(restUrl);
   if (job === null || job === undefined || job.state !== "RUNNING")
     throw new SavepointError(`no running job to take a savepoint of (job ${job?.state ?? "unreachable"})`);
@@ -112,7 +118,17 @@ async function takeSavepoint(restUrl: string, dir: string, stop: boolean): Promi
   const requestId = String(trigger["request-id"]);
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
-    const status = await restJson(`${restUrl}/jobs/${job.jid}/savepoints/${requestId}`);
+    let status: Record<string, unknown>;
+    try {
+      status = await restJson(`${restUrl}/jobs/${job.jid}/savepoints/${requestId}`);
+    } catch (e) {
+      // A stopped job ends the MiniCluster's JVM, sometimes before the status poll sees COMPLETED (a
+      // loaded machine): the savepoint's own directory then says whether it completed.
+      if (!stop || e instanceof SavepointError) throw e;
+      const written = await completedSavepointIn(dir, filesWaitMs);
+      if (written !== undefined) return written;
+      throw new SavepointError(`Flink stopped answering before the savepoint completed (${String(e)})`);
+    }
     if ((status["status"] as { id?: string } | undefined)?.id === "COMPLETED") {
       const operation = (status["operation"] ?? {}) as { location?: string; "failure-cause"?: unknown };
       if (operation.location !== undefined) return operation.location;
@@ -121,6 +137,23 @@ async function takeSavepoint(restUrl: string, dir: string, stop: boolean): Promi
     await sleep(200);
   }
   throw new SavepointError("the savepoint did not complete within 120 s");
+}
+
+/**
+ * The savepoint Flink finished in `dir` (its `_metadata` is written last), as Flink names its location;
+ * waits up to `waitMs` for it. `dir` holds one savepoint: the endpoint gives each snapshot its own.
+ */
+async function completedSavepointIn(dir: string, waitMs: number): Promise<string | undefined> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const done = readdirSync(dir, { withFileTypes: true }).find(
+      (e) =>
+        e.isDirectory() && e.name.startsWith("savepoint-") && existsSync(path.join(dir, e.name, "_metadata")),
+    );
+    if (done !== undefined) return `file:${path.resolve(dir, done.name)}`;
+    if (Date.now() >= deadline) return undefined;
+    await sleep(200);
+  }
 }
 
 export const NO_FLINK_HINT = "`npm start -- --no-flink` runs everything else without Java";
