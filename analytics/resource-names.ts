@@ -18,6 +18,8 @@ export interface ResourceNames {
   readonly rejectedTable: string;
   /** Per-route demand baselines (exponentially weighted, per hour of week). */
   readonly baselineTable: string;
+  /** Demand state a finished parent shard hands to its children (re-sent event ids, watermark). */
+  readonly shardStateTable: string;
   /** SNS topic for high-demand alerts to revenue teams. */
   readonly demandAlertsTopic: string;
   /** SNS topic for operational alerts (sink failures, stuck shards). */
@@ -42,6 +44,7 @@ export function resourceNames(stack: string): ResourceNames {
     alertStateTable: `${p}-alert-state`,
     rejectedTable: `${p}-rejected-events`,
     baselineTable: `${p}-route-baselines`,
+    shardStateTable: `${p}-shard-state`,
     demandAlertsTopic: `${p}-demand-alerts`,
     operationsTopic: `${p}-operations`,
     consumerApplication: `${p}-worker`,

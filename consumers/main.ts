@@ -19,6 +19,7 @@ import { startHealthServer } from "./observability/health-server";
 import { createLogger } from "./observability/logger";
 import { BookingRecordProcessor, type ProcessorCounters } from "./processor/booking-record-processor";
 import { type InsightCounters, InsightRecordProcessor } from "./processor/insight-record-processor";
+import { DynamoDbShardHandoffStore } from "./processor/shard-handoff-store";
 import { AlertSink } from "./sinks/alerts/alert-sink";
 import { DynamoDbAlertStateStore } from "./sinks/alerts/alert-state-store";
 import { SnsAlertPublisher } from "./sinks/alerts/sns-alert-publisher";
@@ -104,6 +105,7 @@ export async function runWorker(
     cooldownMs: analytics.demand.surge.cooldownMs,
   });
   const baselines = new DynamoDbBaselineStore(aws.dynamodb, cfg.names.baselineTable);
+  const handoffs = new DynamoDbShardHandoffStore(aws.dynamodb, cfg.names.shardStateTable);
   const operationsAlert = async (subject: string, message: string) => {
     await aws.sns.send(
       new PublishCommand({ TopicArn: s.operationsTopicArn, Subject: subject.slice(0, 99), Message: message }),
@@ -139,6 +141,7 @@ export async function runWorker(
         rejected,
         ...(warehouse !== undefined ? { warehouse } : {}),
         demand: { options: analytics.demand, baselines },
+        handoffs,
         flightRules: analytics.flights,
         alerts,
         log,

@@ -137,6 +137,7 @@ const consumers = new ConsumerService("workers", {
     alertStateTable: names.alertStateTable,
     rejectedTable: names.rejectedTable,
     baselineTable: names.baselineTable,
+    shardStateTable: names.shardStateTable,
     demandTopicArn: alerts.demandTopic.arn,
     operationsTopicArn: alerts.operationsTopic.arn,
     redshiftWorkgroup: warehouse.workgroup.workgroupName,

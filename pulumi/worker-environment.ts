@@ -15,6 +15,7 @@ export interface WorkerEnvironmentInputs {
   readonly alertStateTable: pulumi.Input<string>;
   readonly rejectedTable: pulumi.Input<string>;
   readonly baselineTable: pulumi.Input<string>;
+  readonly shardStateTable: pulumi.Input<string>;
   readonly demandTopicArn: pulumi.Input<string>;
   readonly operationsTopicArn: pulumi.Input<string>;
   readonly redshiftWorkgroup: pulumi.Input<string>;
@@ -37,6 +38,7 @@ export function workerEnvironment(
     FLIGHTPULSE_ALERT_STATE_TABLE: i.alertStateTable,
     FLIGHTPULSE_REJECTED_TABLE: i.rejectedTable,
     FLIGHTPULSE_BASELINE_TABLE: i.baselineTable,
+    FLIGHTPULSE_SHARD_STATE_TABLE: i.shardStateTable,
     FLIGHTPULSE_DEMAND_TOPIC_ARN: i.demandTopicArn,
     FLIGHTPULSE_OPERATIONS_TOPIC_ARN: i.operationsTopicArn,
     FLIGHTPULSE_REDSHIFT_WORKGROUP: i.redshiftWorkgroup,

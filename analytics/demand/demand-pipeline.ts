@@ -22,6 +22,7 @@ const OUTPUT_KINDS: ReadonlySet<DemandItem["kind"]> = new Set([
   "window",
   "alert",
   "resume-fence",
+  "shard-handoff",
 ]);
 
 export function demandPipeline(

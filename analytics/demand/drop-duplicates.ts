@@ -14,10 +14,15 @@
 // from the safe point: a first copy before the safe point is older than the boundary record, so it lies
 // before the resume fence, and its duplicate, replayed undetected, can only touch fenced panes and
 // windows, which are never emitted again.
+//
+// Across a reshard the ids travel with the shard: a parent read to its end hands its children the ids of
+// the panes still open under its watermark (the `shard-handoff` output, made durable before SHARD_END),
+// and a child starts with them, so a re-send that lands in a child after its first copy went to the parent
+// is dropped too. Older re-sends are late in the child, as they would have been in the parent.
 import type { OperatorFunction } from "rxjs";
 import { type DemandOptions, paneStartOf } from "./demand-options";
 import { getOrCreate, statefulOperator } from "./stateful-operator";
-import type { DemandItem, EventBatch, PositionedEvent } from "./stream-items";
+import type { DemandItem, EventBatch, PositionedEvent, ShardHandoffState } from "./stream-items";
 
 interface ShardIds {
   /** Pane start → eventIds seen in that pane. */
@@ -80,6 +85,25 @@ export function dropDuplicateEvents(
       s.lastIds = undefined;
     };
 
+    const inherit = (state: ShardHandoffState): ShardIds => {
+      const s = fresh();
+      for (const { paneStart, eventIds } of state.panes) {
+        const ids = getOrCreate(s.panes, paneStart, () => new Set<string>());
+        for (const id of eventIds) ids.add(id);
+        if (paneStart < s.oldest) s.oldest = paneStart;
+      }
+      return s;
+    };
+
+    /** The ids of the panes a child could still receive on-time events for: those ending after the watermark. */
+    const handoff = (s: ShardIds | undefined, watermarkMs = Number.NEGATIVE_INFINITY): ShardHandoffState => ({
+      watermarkMs,
+      panes: [...(s?.panes ?? [])]
+        .filter(([start]) => start + paneMs > watermarkMs)
+        .sort(([a], [b]) => a - b)
+        .map(([paneStart, ids]) => ({ paneStart, eventIds: [...ids] })),
+    });
+
     const onBatch = (batch: EventBatch) => {
       const s = getOrCreate(shards, batch.shardId, fresh);
       const events = batch.events;
@@ -104,11 +128,20 @@ export function dropDuplicateEvents(
           case "late":
             if (firstCopy(getOrCreate(shards, item.shardId, fresh), item.event)) emit(item);
             return;
-          case "shard-started":
-          case "shard-ended":
+          case "shard-started": {
             shards.delete(item.shardId);
+            if (item.inherited !== undefined) shards.set(item.shardId, inherit(item.inherited));
             emit(item);
             return;
+          }
+          case "shard-ended": {
+            const s = shards.get(item.shardId);
+            shards.delete(item.shardId);
+            if (item.reason === "shard-end")
+              emit({ kind: "shard-handoff", shardId: item.shardId, state: handoff(s, item.watermarkMs) });
+            emit(item);
+            return;
+          }
           default:
             emit(item);
         }

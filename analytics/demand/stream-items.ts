@@ -16,11 +16,24 @@ export interface PositionedEvent {
   readonly event: FlightEvent;
 }
 
+/**
+ * What a shard that was read to its end (a reshard) hands to its children: its event-time watermark and
+ * the event ids of the panes still open under it, so a producer's re-send of a parent's event that lands
+ * in a child is recognised, and one older than the watermark is late there as it would have been in the
+ * parent. A merge's child takes both parents' (every id, the later watermark: see mergeHandoffs).
+ */
+export interface ShardHandoffState {
+  readonly watermarkMs: number;
+  readonly panes: readonly { readonly paneStart: number; readonly eventIds: readonly string[] }[];
+}
+
 /** Input: a shard (re)starts. `resumed` when it starts after a checkpoint, so earlier records exist. */
 export interface ShardStarted {
   readonly kind: "shard-started";
   readonly shardId: string;
   readonly resumed: boolean;
+  /** The parents' hand-off, when the shard is a reshard's child and they left one. */
+  readonly inherited?: ShardHandoffState;
 }
 
 /** Input: one batch of decoded events of one shard, in sequence order. */
@@ -36,6 +49,15 @@ export interface ShardEnded {
   readonly shardId: string;
   /** `shard-end` closes what is open; `lease-lost` and `shutdown` drop it for the next owner to replay. */
   readonly reason: "shard-end" | "lease-lost" | "shutdown";
+  /** The shard's watermark as it ended (set by the watermark operator on the way through). */
+  readonly watermarkMs?: number;
+}
+
+/** Output at `shard-end`: the state the shard's children start from (written before SHARD_END). */
+export interface ShardHandoff {
+  readonly kind: "shard-handoff";
+  readonly shardId: string;
+  readonly state: ShardHandoffState;
 }
 
 export type DemandInput = ShardStarted | EventBatch | ShardEnded;
@@ -150,7 +172,8 @@ export type DemandItem =
   | PaneClosed
   | WindowClosed
   | AlertCandidate
-  | AlertRaised;
+  | AlertRaised
+  | ShardHandoff;
 
 /** What the pipeline emits to its consumer. */
 export type DemandOutput =
@@ -160,4 +183,5 @@ export type DemandOutput =
   | PaneClosed
   | WindowClosed
   | AlertRaised
-  | ResumeFence;
+  | ResumeFence
+  | ShardHandoff;

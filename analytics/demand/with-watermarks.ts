@@ -145,14 +145,21 @@ export function withWatermarks(
           case "events":
             onBatch(item);
             return;
-          case "shard-started":
-            shards.set(item.shardId, newClock(scheduler.now(), item.resumed));
+          case "shard-started": {
+            const c = newClock(scheduler.now(), item.resumed);
+            // A reshard's child judges lateness from where its parents stopped (never announced: the
+            // parents' panes up to there are closed, the child's own close as its events come).
+            if (item.inherited !== undefined) c.watermark = item.inherited.watermarkMs;
+            shards.set(item.shardId, c);
             emit(item);
             return;
-          case "shard-ended":
+          }
+          case "shard-ended": {
+            const c = shards.get(item.shardId);
             shards.delete(item.shardId);
-            emit(item);
+            emit(c === undefined ? item : { ...item, watermarkMs: c.watermark });
             return;
+          }
           default:
             emit(item);
         }

@@ -20,6 +20,7 @@ export interface WorkerConfig {
     readonly alertStateTable: string;
     readonly rejectedTable: string;
     readonly baselineTable: string;
+    readonly shardStateTable: string;
   };
 }
 
@@ -59,6 +60,7 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
       alertStateTable: s.alertStateTable ?? derived.alertStateTable,
       rejectedTable: s.rejectedTable ?? derived.rejectedTable,
       baselineTable: s.baselineTable ?? derived.baselineTable,
+      shardStateTable: s.shardStateTable ?? derived.shardStateTable,
     },
   };
 }

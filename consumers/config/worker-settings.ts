@@ -102,6 +102,15 @@ export const WORKER_SETTINGS = {
     }),
     defaultText: derived,
   },
+  shardStateTable: {
+    ...optional({
+      env: "FLIGHTPULSE_SHARD_STATE_TABLE",
+      description: "DynamoDB table of the demand state a finished parent shard hands to its children",
+      deployed: true,
+      parse: name,
+    }),
+    defaultText: derived,
+  },
   demandTopicArn: {
     env: "FLIGHTPULSE_DEMAND_TOPIC_ARN",
     description: "SNS topic for high-demand alerts",

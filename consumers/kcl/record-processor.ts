@@ -25,6 +25,8 @@ export interface RecordProcessor {
   initialize(input: {
     readonly shardId: string;
     readonly startingPosition: ExtendedSequenceNumber;
+    /** The shards this one was split or merged from (from its lease); empty for an original shard. */
+    readonly parentShardIds?: readonly string[];
   }): Promise<void>;
   processRecords(input: ProcessRecordsInput): Promise<void>;
   /** The lease went to another worker: do not checkpoint (it would be refused); drop state. */

@@ -110,7 +110,11 @@ export class ShardConsumer {
     const start =
       this.d.coordinator.held().find((l) => l.leaseKey === this.shardId)?.checkpoint ??
       this.d.lease.checkpoint;
-    await this.d.processor.initialize({ shardId: this.shardId, startingPosition: start });
+    await this.d.processor.initialize({
+      shardId: this.shardId,
+      startingPosition: start,
+      parentShardIds: this.d.lease.parentShardIds,
+    });
     this.state = "PROCESSING";
     const fetcher = this.d.fetcher(start);
     const pending: FetchResult[] = [];

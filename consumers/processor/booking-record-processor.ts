@@ -7,8 +7,10 @@
 // so, and nothing more is read meanwhile (the runtime fetches at most maxPendingBatches ahead). A checkpoint
 // covers only what every sink has made durable (warehouse and baselines flushed first) and never passes
 // the analytics' safe point.
+
+import { mergeHandoffs } from "../../analytics/demand/shard-handoff";
 import { getOrCreate } from "../../analytics/demand/stateful-operator";
-import type { DemandOutput, PositionedEvent } from "../../analytics/demand/stream-items";
+import type { DemandOutput, PositionedEvent, ShardHandoffState } from "../../analytics/demand/stream-items";
 import { decodeRecord, type FlightEvent, flightKey, routeOf } from "../../analytics/events";
 import { evaluateFlight, type FlightRuleOptions } from "../../analytics/rules/flight-rules";
 import type { ExtendedSequenceNumber } from "../kcl/lease";
@@ -24,6 +26,7 @@ import type { WarehouseLoader } from "../warehouse/loader";
 import { alertRow, demandNotice, flightNotice, flightSnapshot, paneRow, windowRow } from "./demand-rows";
 import { DemandStage, type DemandStageOptions } from "./demand-stage";
 import { ShardStoppedError } from "./errors";
+import { type ShardHandoffStore, ShardHandoffTooLargeError } from "./shard-handoff-store";
 
 export interface ProcessorDeps {
   readonly manifests: ManifestSink;
@@ -31,6 +34,8 @@ export interface ProcessorDeps {
   readonly warehouse?: WarehouseLoader;
   /** Windowed demand and surge detection; without it the processor checkpoints after each flush. */
   readonly demand?: DemandStageOptions;
+  /** Where a reshard's parent leaves its demand state for its children (without it they start afresh). */
+  readonly handoffs?: ShardHandoffStore;
   /** Flight rules judged on changed manifests (load factor far from departure, oversold). */
   readonly flightRules?: FlightRuleOptions;
   /** Where demand and flight alerts go (SNS, de-duplicated across failover). */
@@ -183,6 +188,8 @@ export class BookingRecordProcessor implements RecordProcessor {
   private signal: AbortSignal | undefined;
   private stopping: Promise<void> = new Promise<void>(() => {});
   private shuttingDown = false;
+  /** What the demand pipeline hands this shard's children when it is read to its end. */
+  private handoff: ShardHandoffState | undefined;
 
   constructor(private readonly d: ProcessorDeps) {
     this.log = d.log;
@@ -236,18 +243,50 @@ export class BookingRecordProcessor implements RecordProcessor {
     }
   }
 
-  async initialize(input: { shardId: string; startingPosition: ExtendedSequenceNumber }): Promise<void> {
+  async initialize(input: {
+    shardId: string;
+    startingPosition: ExtendedSequenceNumber;
+    parentShardIds?: readonly string[];
+  }): Promise<void> {
     this.shardId = input.shardId;
     this.log = this.d.log.child({ shardId: input.shardId });
     this.lastCheckpointAt = this.now();
     if (this.d.demand !== undefined)
-      this.demand = new DemandStage(input.shardId, RESUMED_FROM(input.startingPosition), {
-        ...this.d.demand,
-        onDuplicate: () => {
-          const c = this.d.counters;
-          if (c !== undefined) c.duplicates = (c.duplicates ?? 0) + 1;
+      this.demand = new DemandStage(
+        input.shardId,
+        RESUMED_FROM(input.startingPosition),
+        {
+          ...this.d.demand,
+          onDuplicate: () => {
+            const c = this.d.counters;
+            if (c !== undefined) c.duplicates = (c.duplicates ?? 0) + 1;
+          },
         },
+        await this.inherited(input.parentShardIds ?? []),
+      );
+  }
+
+  /** The parents' hand-offs, merged; a parent that left none (an older build ended it) is logged. */
+  private async inherited(parents: readonly string[]): Promise<ShardHandoffState | undefined> {
+    const store = this.d.handoffs;
+    if (store === undefined || this.d.demand === undefined || parents.length === 0) return undefined;
+    const states: ShardHandoffState[] = [];
+    for (const parent of parents) {
+      const state = await this.retry("shard hand-off read", () => store.load(parent));
+      if (state === undefined)
+        this.log.warn("no hand-off from the parent shard: re-sends of its last events may count twice", {
+          parent,
+        });
+      else states.push(state);
+    }
+    const merged = mergeHandoffs(states);
+    if (merged !== undefined)
+      this.log.info("started from the parents' hand-off", {
+        parents,
+        watermark: new Date(Math.max(merged.watermarkMs, -8.64e15)).toISOString(),
+        ids: merged.panes.reduce((n, p) => n + p.eventIds.length, 0),
       });
+    return merged;
   }
 
   async processRecords(input: {
@@ -348,6 +387,7 @@ export class BookingRecordProcessor implements RecordProcessor {
       } else if (o.kind === "window") addRows(facts, "route_windows", [windowRow(o)]);
       else if (o.kind === "alert") notices.push(demandNotice(o.alert));
       else if (o.kind === "late" && c !== undefined) c.late = (c.late ?? 0) + 1;
+      else if (o.kind === "shard-handoff") this.handoff = o.state;
     }
   }
 
@@ -426,6 +466,22 @@ export class BookingRecordProcessor implements RecordProcessor {
   async shardEnded(input: { checkpointer: { checkpoint(): Promise<boolean> } }): Promise<void> {
     this.demand?.end("shard-end");
     await this.drain();
+    // Durable before SHARD_END: the children start only after that checkpoint, and read it first.
+    const handoff = this.handoff;
+    const store = this.d.handoffs;
+    if (handoff !== undefined && store !== undefined)
+      await this.retry("shard hand-off write", async () => {
+        try {
+          await store.save(this.shardId, handoff);
+        } catch (e) {
+          if (!(e instanceof ShardHandoffTooLargeError)) throw e;
+          this.log.error("shard hand-off not written", { err: e });
+          await this.d.operationsAlert?.(
+            `flightpulse: shard hand-off of ${this.shardId} too large`,
+            e.message,
+          );
+        }
+      });
     await this.checkpoint(input.checkpointer, true);
     this.log.info("shard ended");
   }

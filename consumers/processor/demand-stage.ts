@@ -10,6 +10,7 @@ import type {
   PositionedEvent,
   SafePoint,
   ShardEnded,
+  ShardHandoffState,
 } from "../../analytics/demand/stream-items";
 import { routeOf } from "../../analytics/events";
 import { type BaselineStore, baselineKey } from "../../analytics/rules/route-baseline";
@@ -46,6 +47,8 @@ export class DemandStage {
     private readonly shardId: string,
     resumed: boolean,
     private readonly o: DemandStageOptions,
+    /** A reshard's child: the state its parents handed off. */
+    inherited?: ShardHandoffState,
   ) {
     this.subscription = this.input
       .pipe(demandPipeline(o.options, o.baselines, o.scheduler, o.onDuplicate))
@@ -59,7 +62,12 @@ export class DemandStage {
           this.failure = e;
         },
       });
-    this.input.next({ kind: "shard-started", shardId, resumed });
+    this.input.next({
+      kind: "shard-started",
+      shardId,
+      resumed,
+      ...(inherited !== undefined ? { inherited } : {}),
+    });
   }
 
   /** Feeds one batch (after loading the baselines its windows may read); outputs wait in take(). */

@@ -39,6 +39,13 @@ export const TABLES: readonly TableDefinition[] = [
     rangeKey: "sk",
     purpose: "Per-route demand baselines by hour of week",
   },
+  {
+    nameKey: "shardStateTable",
+    hashKey: "pk",
+    rangeKey: "sk",
+    ttlAttribute: "expiresAt",
+    purpose: "Demand state a finished parent shard hands to its children at a reshard",
+  },
 ];
 
 /** CreateTable input (on-demand billing) for a definition under its stack's name. */

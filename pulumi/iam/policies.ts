@@ -47,6 +47,8 @@ export function workerPolicy(a: WorkerPolicyArgs): PolicyDocument {
         "dynamodb:Query",
         "dynamodb:Scan",
         "dynamodb:BatchWriteItem",
+        // The baseline store reads a batch's routes in one call.
+        "dynamodb:BatchGetItem",
       ],
       a.tableArns,
     ),

@@ -8,8 +8,6 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DeleteItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { expect } from "chai";
-import type { FlightEvent } from "../../../analytics/events";
-import { flightKey } from "../../../analytics/events";
 import { createAwsClients, localAwsConfig } from "../../../consumers/aws/clients";
 import { figuresOf } from "../../../consumers/sinks/manifests/flight-manifest";
 import { DynamoDbManifestStore } from "../../../consumers/sinks/manifests/manifest-store";
@@ -24,64 +22,13 @@ import { TrafficSimulator } from "../../../ingest/simulator/traffic";
 import type { RunningService } from "../../../local/emulators/child-service";
 import { LOCAL_WAREHOUSE, type LocalStack, startLocalStack } from "../../../local/stack/local-stack";
 import { startLocalWorkers } from "../../../local/stack/local-workers";
+import { type ExpectedFlight, eventually, expectedManifests } from "../../fixtures/pipeline-expectations";
 
 const WORKER_ENV = {
   FLIGHTPULSE_SURGE_FLOOR_SEATS: "250",
   FLIGHTPULSE_IDLE_TIMEOUT_SECONDS: "3",
   FLIGHTPULSE_FAILOVER_MS: "3000",
 };
-
-interface ExpectedFlight {
-  capacity: number | undefined;
-  seatsBooked: number;
-  bookings: number;
-}
-
-/** The manifests, computed straight from the events: seats held per booking = booked − cancelled. */
-function expectedManifests(events: readonly FlightEvent[]): Map<string, ExpectedFlight> {
-  const capacity = new Map<string, number>();
-  const held = new Map<string, Map<string, number>>();
-  for (const e of events) {
-    if (e.type === "search.performed") continue;
-    const f = flightKey(e.flightNumber, e.departureDate);
-    if (e.type === "flight.scheduled") {
-      capacity.set(f, e.capacity);
-      continue;
-    }
-    const byRef = held.get(f) ?? new Map<string, number>();
-    held.set(f, byRef);
-    byRef.set(
-      e.bookingRef,
-      (byRef.get(e.bookingRef) ?? 0) + (e.type === "booking.created" ? e.seats : -e.seats),
-    );
-  }
-  const out = new Map<string, ExpectedFlight>();
-  for (const f of new Set([...capacity.keys(), ...held.keys()])) {
-    const refs = [...(held.get(f) ?? new Map<string, number>()).values()];
-    out.set(f, {
-      capacity: capacity.get(f),
-      seatsBooked: refs.reduce((n, s) => n + Math.max(0, s), 0),
-      bookings: refs.filter((s) => s > 0).length,
-    });
-  }
-  return out;
-}
-
-async function eventually<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 
 describe("worker pipeline on the local stack (20k events, 30 routes, a surge, 1% bad records)", function () {
   this.timeout(300_000);

@@ -3,13 +3,18 @@
 import { expect } from "chai";
 import { VirtualTimeScheduler } from "rxjs";
 import { demandOptions } from "../../../analytics/demand/demand-options";
+import type { ShardHandoffState } from "../../../analytics/demand/stream-items";
 import { encodeEvent, sampleEvents } from "../../../analytics/events";
 import { flightRuleOptions } from "../../../analytics/rules/flight-rules";
 import { InMemoryBaselineStore } from "../../../analytics/rules/route-baseline";
 import type { ExtendedSequenceNumber } from "../../../consumers/kcl/lease";
 import type { UserRecord } from "../../../consumers/kcl/retrieval/kpl-aggregation";
 import { silentLogger } from "../../../consumers/observability/logger";
-import { BookingRecordProcessor } from "../../../consumers/processor/booking-record-processor";
+import {
+  BookingRecordProcessor,
+  type ProcessorCounters,
+} from "../../../consumers/processor/booking-record-processor";
+import type { ShardHandoffStore } from "../../../consumers/processor/shard-handoff-store";
 import type { AlertNotice } from "../../../consumers/sinks/alerts/alert-notice";
 import { AlertSink } from "../../../consumers/sinks/alerts/alert-sink";
 import { InMemoryAlertStateStore } from "../../../consumers/sinks/alerts/alert-state-store";
@@ -74,6 +79,8 @@ function setup(
     manifests?: InMemoryManifestStore;
     alertState?: InMemoryAlertStateStore;
     failPublish?: boolean;
+    handoffs?: ShardHandoffStore;
+    counters?: ProcessorCounters;
   } = {},
 ) {
   const sql: string[] = [];
@@ -110,6 +117,8 @@ function setup(
         },
       },
     }),
+    ...(shared.handoffs !== undefined ? { handoffs: shared.handoffs } : {}),
+    ...(shared.counters !== undefined ? { counters: shared.counters } : {}),
     log: silentLogger,
     checkpointIntervalMs,
     now: () => (t += 1000),
@@ -144,6 +153,41 @@ describe("booking record processor with demand analytics", () => {
     // no longer needed. Minute 13's booking (record 13) opens the newest pane ending by then, so the
     // checkpoint is record 12, far behind the batch's last record (29).
     expect(s.checkpoints).to.deep.equal([{ sequenceNumber: String(1_000_012), subSequenceNumber: 0 }]);
+  });
+
+  it("hands a split's children the parent's ids before SHARD_END, so a child drops a re-send of the parent's event", async () => {
+    // Prepare: a hand-off store that records when it is written, beside the checkpoints.
+    const steps: string[] = [];
+    const saved = new Map<string, ShardHandoffState>();
+    const handoffs: ShardHandoffStore = {
+      save: async (shardId, state) => {
+        steps.push(`hand-off ${shardId}`);
+        saved.set(shardId, state);
+      },
+      load: async (shardId) => saved.get(shardId),
+    };
+    const parent = setup(0, { handoffs });
+    await parent.processor.initialize({ shardId: "p", startingPosition: START });
+    await parent.processor.processRecords({
+      records: [booking(1, 0), booking(2, 0)],
+      checkpointer: parent.checkpointer,
+    });
+    // Act: the parent is read to its end; a child starts with a re-send of record 1 among its first records.
+    await parent.processor.shardEnded({
+      checkpointer: { checkpoint: async () => steps.push("checkpoint SHARD_END") > 0 },
+    });
+    const counters: ProcessorCounters = { events: 0, rejected: 0, sinkErrors: 0 };
+    const child = setup(0, { handoffs, counters });
+    await child.processor.initialize({ shardId: "c", startingPosition: START, parentShardIds: ["p"] });
+    await child.processor.processRecords({
+      records: [{ ...booking(1, 0), sequenceNumber: "2000001" }, booking(3, 0)],
+      checkpointer: child.checkpointer,
+    });
+    // Assess
+    expect(steps).to.deep.equal(["hand-off p", "checkpoint SHARD_END"]);
+    expect(saved.get("p")?.panes.flatMap((p) => p.eventIds)).to.deep.equal(["b-1", "b-2"]);
+    expect(counters.duplicates).to.equal(1);
+    expect(counters.events, "the re-send is still a fact and a manifest input").to.equal(2);
   });
 
   it("sends one surge alert through the sink, and stages panes, windows and the alert for the warehouse", async () => {

@@ -32,6 +32,7 @@ describe("worker configuration", () => {
       alertStateTable: n.alertStateTable,
       rejectedTable: n.rejectedTable,
       baselineTable: n.baselineTable,
+      shardStateTable: n.shardStateTable,
     });
     expect(c.settings.failoverMillis).to.equal(10_000);
     expect(c.settings.initialPosition).to.equal("TRIM_HORIZON");

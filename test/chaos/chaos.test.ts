@@ -1,0 +1,372 @@
+// The chaos run (`npm run test:chaos`, also part of `npm test`): the local stack's worst day in about two
+// minutes. Three worker processes consume a known event set (30 routes, one surge, 1% bad records, 3% of
+// events re-sent by the producer) written while, in turn: three workers are SIGKILLed and replaced, the
+// DynamoDB endpoint throttles a share of requests for 10 s, the Data API fails every request for 10 s, a
+// shard is split under load, and every worker is restarted with SIGTERM, one at a time. After the stream
+// drains, the sinks must equal an independent computation over the event set: seat manifests, facts, the
+// demand panes and sliding windows (each distinct event once), every bad record rejected and nothing else,
+// the surge alerted once. The reconciliation table it prints is the one in the README.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { type AttributeValue, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { ListShardsCommand, SplitShardCommand } from "@aws-sdk/client-kinesis";
+import { expect } from "chai";
+import { DEFAULT_DEMAND_OPTIONS } from "../../analytics/demand/demand-options";
+import { flightKey, routeOf } from "../../analytics/events";
+import { createAwsClients, localAwsConfig } from "../../consumers/aws/clients";
+import { figuresOf } from "../../consumers/sinks/manifests/flight-manifest";
+import { DynamoDbManifestStore } from "../../consumers/sinks/manifests/manifest-store";
+import { SdkDataApi } from "../../consumers/warehouse/data-api";
+import { toEntry } from "../../ingest/commands/simulate";
+import { sdkKinesisPutPort } from "../../ingest/kinesis-put-port";
+import { KinesisProducer } from "../../ingest/producer";
+import { ROUTES } from "../../ingest/simulator/network";
+import { createRandom } from "../../ingest/simulator/prng";
+import { parseSurge } from "../../ingest/simulator/scenarios";
+import { TrafficSimulator } from "../../ingest/simulator/traffic";
+import { isAlive, type RunningService } from "../../local/emulators/child-service";
+import { LOCAL_WAREHOUSE, type LocalStack, startLocalStack } from "../../local/stack/local-stack";
+import { startLocalWorkers } from "../../local/stack/local-workers";
+import {
+  type ExpectedCounts,
+  type ExpectedFlight,
+  eventually,
+  expectedManifests,
+  expectedPanes,
+  expectedWindows,
+} from "../fixtures/pipeline-expectations";
+import { DATA_API_DOWN, DYNAMODB_THROTTLING, type FaultProxy, startFaultProxy } from "./fault-proxy";
+
+const RECORDS = 24_000;
+const CHUNKS = 24;
+const { paneMs, windowMs, allowedLatenessMs } = DEFAULT_DEMAND_OPTIONS;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The warehouse's TIMESTAMP text (UTC, as the Data API returns it) in epoch ms. */
+const epochOf = (text: unknown) => Date.parse(`${String(text).replace(" ", "T")}Z`);
+
+describe("chaos run: kills, a rolling restart, throttling, a warehouse outage and a split, reconciled", function () {
+  this.timeout(420_000);
+  let stack: LocalStack;
+  let dir: string;
+  let aws: ReturnType<typeof createAwsClients>;
+  let dynamoProxy: FaultProxy;
+  let dataApiProxy: FaultProxy;
+  const live: RunningService[] = [];
+  let nextIndex = 1;
+  const log: string[] = [];
+  const t0 = Date.now();
+  const note = (what: string) => log.push(`${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s  ${what}`);
+
+  const startWorkers = async (count: number) => {
+    const started = await startLocalWorkers(stack, {
+      count,
+      cwd: dir,
+      firstIndex: nextIndex,
+      env: {
+        FLIGHTPULSE_SURGE_FLOOR_SEATS: "250",
+        FLIGHTPULSE_IDLE_TIMEOUT_SECONDS: "3",
+        FLIGHTPULSE_FAILOVER_MS: "3000",
+        FLIGHTPULSE_DYNAMODB_ENDPOINT: dynamoProxy.url,
+        FLIGHTPULSE_REDSHIFT_DATA_ENDPOINT: dataApiProxy.url,
+      },
+    });
+    nextIndex += count;
+    live.push(...started);
+    return started;
+  };
+  const replace = async (w: RunningService, how: "SIGKILL" | "SIGTERM") => {
+    live.splice(live.indexOf(w), 1);
+    process.kill(w.pid, how);
+    if (how === "SIGTERM") {
+      // A graceful stop flushes its sinks, checkpoints and releases its leases, then exits by itself.
+      const exited = await eventually(`${w.name} to exit after SIGTERM`, 30_000, async () =>
+        isAlive(w.pid) ? undefined : true,
+      );
+      expect(exited).to.equal(true);
+    }
+    await w.stop();
+    const [next] = await startWorkers(1);
+    note(`${how} ${w.name}, started ${next?.name}`);
+  };
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "fp-chaos-"));
+    stack = await startLocalStack({ root: dir, kinesis: "kinesalite", bookingShards: 3 });
+    aws = createAwsClients(localAwsConfig(stack.state.endpoints));
+    dynamoProxy = await startFaultProxy(stack.state.endpoints.dynamodb as string, createRandom(3).next);
+    dataApiProxy = await startFaultProxy(stack.state.endpoints.redshiftData as string);
+  });
+
+  after(async () => {
+    await Promise.allSettled(live.map((w) => w.stop()));
+    await dynamoProxy?.close();
+    await dataApiProxy?.close();
+    aws?.destroy();
+    await stack?.stop();
+    if (process.env["KEEP_TEST_DIR"] === undefined) fs.rmSync(dir, { recursive: true, force: true });
+    else console.log(`kept ${dir}`);
+  });
+
+  it("ends with sinks equal to an independent computation over the events, each surge alerted once", async () => {
+    // Prepare: 40 minutes of traffic on 30 routes with a ten-fold surge on LHR-DXB, 1% bad records, and a
+    // producer's re-sends (3% of the events again, 1 to 500 records later).
+    const names = stack.state.resources;
+    const sim = new TrafficSimulator({
+      seed: 23,
+      startTime: Date.now() - 45 * 60_000,
+      ratePerSecond: 10,
+      routes: ROUTES.slice(0, 30),
+      scheduleDays: 2,
+      scenarios: [parseSurge("LHR-DXB@600+300*10")],
+    });
+    const records = sim.take(RECORDS);
+    const events = records.flatMap((r) => (r.kind === "event" ? [r.event] : []));
+    const badPayloads = records
+      .filter((r) => r.kind === "bad")
+      .map((r) => Buffer.from(toEntry(r).data).toString("base64"))
+      .sort();
+    const original = records.map(toEntry);
+    const entries = [...original];
+    const random = createRandom(29);
+    let resent = 0;
+    records.forEach((r, i) => {
+      if (r.kind !== "event" || !random.chance(0.03)) return;
+      const entry = original[i] as (typeof original)[number];
+      entries.splice(Math.min(entries.indexOf(entry) + random.int(1, 500), entries.length), 0, entry);
+      resent++;
+    });
+    const producer = new KinesisProducer({
+      port: sdkKinesisPutPort(aws.kinesis),
+      streamName: names.bookingStream,
+      concurrency: 1,
+    });
+
+    // Act: the traffic in chunks, every two seconds, with the day's troubles on a timeline beside it.
+    await startWorkers(3);
+    note(`started ${live.map((w) => w.name).join(", ")}`);
+    const per = Math.ceil(entries.length / CHUNKS);
+    const traffic = (async () => {
+      for (let i = 0; i < entries.length; i += per) {
+        await producer.putRecords(entries.slice(i, i + per));
+        await sleep(2_000);
+      }
+      note(`traffic written: ${entries.length} records`);
+    })();
+    const chaos = (async () => {
+      await sleep(5_000);
+      await replace(live[0] as RunningService, "SIGKILL");
+      await sleep(3_000);
+      dynamoProxy.on(DYNAMODB_THROTTLING(0.25));
+      note("DynamoDB throttles 25% of requests");
+      await sleep(5_000);
+      await replace(live[0] as RunningService, "SIGKILL");
+      await sleep(5_000);
+      dynamoProxy.off();
+      note(`DynamoDB back (${dynamoProxy.counts.faulted} requests throttled)`);
+      dataApiProxy.on(DATA_API_DOWN);
+      note("Data API fails every request");
+      await sleep(5_000);
+      const shards = (await aws.kinesis.send(new ListShardsCommand({ StreamName: names.bookingStream })))
+        .Shards;
+      const open = (shards ?? []).filter((s) => s.SequenceNumberRange?.EndingSequenceNumber === undefined);
+      const widest = open[0];
+      const lo = BigInt(widest?.HashKeyRange?.StartingHashKey ?? "0");
+      const hi = BigInt(widest?.HashKeyRange?.EndingHashKey ?? "0");
+      await aws.kinesis.send(
+        new SplitShardCommand({
+          StreamName: names.bookingStream,
+          ShardToSplit: widest?.ShardId,
+          NewStartingHashKey: ((lo + hi) / 2n).toString(),
+        }),
+      );
+      note(`split ${widest?.ShardId}`);
+      await sleep(5_000);
+      dataApiProxy.off();
+      note(`Data API back (${dataApiProxy.counts.faulted} requests failed)`);
+      await replace(live[0] as RunningService, "SIGKILL");
+      await sleep(5_000);
+      for (const w of [...live]) await replace(w, "SIGTERM");
+      note("rolling SIGTERM restart done");
+    })();
+    await Promise.all([traffic, chaos]);
+
+    // Assess: wait for the sinks to settle, then compare each with the independent computation.
+    const warehouse = new SdkDataApi(aws.redshiftData, { database: "dev", workgroupName: LOCAL_WAREHOUSE });
+    const count = async (sql: string) => Number((await warehouse.query(sql))[0]?.["n"] ?? 0);
+    const distinct = new Map(events.map((e) => [e.eventId, e]));
+    const expectedFacts = {
+      booking_facts: [...distinct.values()].filter((e) => e.type === "booking.created").length,
+      cancellation_facts: [...distinct.values()].filter((e) => e.type === "booking.cancelled").length,
+      search_facts: [...distinct.values()].filter((e) => e.type === "search.performed").length,
+      flights: new Set(
+        [...distinct.values()].flatMap((e) =>
+          e.type === "flight.scheduled" ? [flightKey(e.flightNumber, e.departureDate)] : [],
+        ),
+      ).size,
+    };
+    const factCounts = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          Object.keys(expectedFacts).map(
+            async (t) => [t, await count(`SELECT count(*) AS n FROM ${t}`)] as const,
+          ),
+        ),
+      );
+    const facts = await eventually("every fact", 180_000, async () => {
+      const now = await factCounts();
+      if (JSON.stringify(now) === JSON.stringify(expectedFacts)) return now;
+      throw new Error(`facts ${JSON.stringify(now)}, expected ${JSON.stringify(expectedFacts)}`);
+    });
+    note("facts complete");
+
+    const manifests = new DynamoDbManifestStore(aws.dynamodb, names.manifestTable);
+    const expected = expectedManifests(events);
+    await eventually("every manifest", 60_000, async () => {
+      const wrong: string[] = [];
+      for (const [flight, want] of expected) {
+        const stored = await manifests.get(flight);
+        const f = stored === undefined ? undefined : figuresOf(stored.manifest);
+        const got: ExpectedFlight | undefined =
+          f === undefined
+            ? undefined
+            : { capacity: f.capacity, seatsBooked: f.seatsBooked, bookings: f.confirmedBookings };
+        if (JSON.stringify(got) !== JSON.stringify(want))
+          wrong.push(`${flight}: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`);
+      }
+      if (wrong.length === 0) return true;
+      throw new Error(`${wrong.length} of ${expected.size} manifests differ, e.g. ${wrong[0]}`);
+    });
+
+    const panes = expectedPanes(events, paneMs);
+    const readCounts = async (
+      table: "route_panes" | "route_windows",
+      start: "pane_start" | "window_start",
+    ) => {
+      const rows = await warehouse.query(
+        `SELECT route, ${start} AS t, sum(searches) AS s, sum(bookings) AS b, sum(seats_booked) AS sb` +
+          (table === "route_panes" ? ", sum(cancellations) AS c, sum(seats_cancelled) AS sc" : "") +
+          ` FROM ${table} GROUP BY route, ${start}`,
+      );
+      return new Map(
+        rows.map((r) => [
+          `${String(r["route"])} ${epochOf(r["t"])}`,
+          {
+            searches: Number(r["s"]),
+            bookings: Number(r["b"]),
+            seatsBooked: Number(r["sb"]),
+            ...(table === "route_panes"
+              ? { cancellations: Number(r["c"]), seatsCancelled: Number(r["sc"]) }
+              : {}),
+          },
+        ]),
+      );
+    };
+    const differences = (
+      got: Map<string, Partial<ExpectedCounts>>,
+      want: Map<string, Partial<ExpectedCounts>>,
+    ) =>
+      [...new Set([...got.keys(), ...want.keys()])]
+        .filter((k) => JSON.stringify(got.get(k)) !== JSON.stringify(want.get(k)))
+        .map((k) => `${k}: ${JSON.stringify(got.get(k))} ≠ ${JSON.stringify(want.get(k))}`);
+    await eventually("every pane", 150_000, async () => {
+      const wrong = differences(await readCounts("route_panes", "pane_start"), panes);
+      if (wrong.length === 0) return true;
+      // What a failure needs to be understood: each part of the first pane that differs, by shard.
+      const [route, start] = (wrong[0] as string).split(/[ :]/) as [string, string];
+      const parts = await warehouse.query(
+        `SELECT shard_id, searches, bookings, cancellations FROM route_panes WHERE route = '${route}' AND pane_start = '${new Date(Number(start)).toISOString().replace("T", " ").slice(0, 19)}'`,
+      );
+      throw new Error(
+        `${wrong.length} of ${panes.size} panes differ, e.g. ${wrong.slice(0, 3).join("; ")}; parts of the first: ${JSON.stringify(parts)}; the timeline:\n${log.join("\n")}`,
+      );
+    });
+    note("panes complete");
+
+    // Windows: each one written holds exactly the panes it spans (its parts summed over shards), and none
+    // is missing that the events' own watermark has passed. (Later ones follow as the idle shards' watermark
+    // advances in processing time: a minute per minute, so the run's last quarter hour is still open.)
+    const windowCounts = (counts: ExpectedCounts) => ({
+      searches: counts.searches,
+      bookings: counts.bookings,
+      seatsBooked: counts.seatsBooked,
+    });
+    const wantWindows = new Map(
+      [...expectedWindows(panes, windowMs, paneMs)].map(([k, v]) => [k, windowCounts(v)] as const),
+    );
+    const lastOfRoute = new Map<string, number>();
+    for (const e of events)
+      lastOfRoute.set(routeOf(e), Math.max(lastOfRoute.get(routeOf(e)) ?? 0, Date.parse(e.occurredAt)));
+    const passed = (key: string) => {
+      const [route, start] = key.split(" ") as [string, string];
+      return Number(start) + windowMs <= (lastOfRoute.get(route) ?? 0) - allowedLatenessMs;
+    };
+    const windows = await eventually("every window", 60_000, async () => {
+      const got = await readCounts("route_windows", "window_start");
+      const wrong = [
+        ...differences(got, new Map([...wantWindows].filter(([k]) => got.has(k)))),
+        ...[...wantWindows.keys()].filter((k) => passed(k) && !got.has(k)).map((k) => `${k}: missing`),
+      ];
+      if (wrong.length === 0) return got;
+      throw new Error(
+        `${wrong.length} of ${wantWindows.size} windows differ, e.g. ${wrong.slice(0, 3).join("; ")}`,
+      );
+    });
+    expect([...wantWindows.keys()].filter(passed).length, "windows checked for presence").to.be.greaterThan(
+      500,
+    );
+    note("windows complete");
+
+    const rejected = (await warehouse.query("SELECT raw_base64 FROM rejected_events"))
+      .map((r) => String(r["raw_base64"]))
+      .sort();
+    expect(rejected.length, "rejected events").to.equal(badPayloads.length);
+    expect(rejected).to.deep.equal(badPayloads);
+    let rejectedItems = 0;
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await aws.dynamodb.send(
+        new ScanCommand({ TableName: names.rejectedTable, Select: "COUNT", ExclusiveStartKey: startKey }),
+      );
+      rejectedItems += out.Count ?? 0;
+      startKey = out.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    expect(rejectedItems, "rejected-events table").to.equal(badPayloads.length);
+
+    const surges = stack.sns
+      .messages(stack.state.topics.demand)
+      .filter((m) => m.attributes?.["alertType"]?.StringValue === "demand_surge");
+    expect(surges.map((m) => m.attributes?.["route"]?.StringValue)).to.deep.equal(["LHR-DXB"]);
+    const alertRows = await count("SELECT count(*) AS n FROM alerts WHERE alert_type = 'demand_surge'");
+    expect(alertRows).to.equal(1);
+
+    // The troubles really happened.
+    expect(dynamoProxy.counts.faulted, "DynamoDB requests throttled").to.be.greaterThan(0);
+    expect(dataApiProxy.counts.faulted, "Data API requests failed").to.be.greaterThan(0);
+    const shards =
+      (await aws.kinesis.send(new ListShardsCommand({ StreamName: names.bookingStream }))).Shards ?? [];
+    expect(shards).to.have.length(5);
+
+    const factTotal = Object.values(facts).reduce((a, b) => a + Number(b), 0);
+    const expectedTotal = Object.values(expectedFacts).reduce((a, b) => a + b, 0);
+    const table = [
+      ["records produced (with re-sends)", entries.length],
+      ["distinct events", distinct.size],
+      ["re-sent by the producer", resent],
+      ["bad records injected", badPayloads.length],
+      ["facts (bookings, cancellations, searches, flights)", factTotal],
+      ["rejected events", rejected.length],
+      ["lost", expectedTotal - factTotal],
+      ["panes / windows checked", `${panes.size} / ${windows.size}`],
+      ["surge alerts (expected 1)", surges.length],
+      ["DynamoDB requests throttled", dynamoProxy.counts.faulted],
+      ["Data API requests failed", dataApiProxy.counts.faulted],
+      ["workers started (3 + 3 SIGKILL + 3 SIGTERM)", nextIndex - 1],
+    ];
+    console.log(
+      `\n${log.join("\n")}\n\n| chaos run | |\n|---|---:|\n${table.map(([k, v]) => `| ${k} | ${typeof v === "number" ? v.toLocaleString("en-US") : v} |`).join("\n")}\n`,
+    );
+    expect(expectedTotal - factTotal, "lost").to.equal(0);
+  });
+});

@@ -1,0 +1,102 @@
+// The reshard hand-off store on dynalite: a state larger than one DynamoDB item round-trips in parts, a
+// parent that left none reads as undefined, a head in another format is refused by name, never misread,
+// and a state over the limit is refused with the error the processor turns into "start without it".
+import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { expect } from "chai";
+import { resourceNames } from "../../../analytics/resource-names";
+import { clientOptions, localAwsConfig } from "../../../consumers/aws/clients";
+import {
+  DynamoDbShardHandoffStore,
+  HANDOFF_FORMAT,
+  ShardHandoffError,
+  ShardHandoffTooLargeError,
+} from "../../../consumers/processor/shard-handoff-store";
+import { createTableInput, TABLES } from "../../../consumers/tables/table-definitions";
+import type { RunningService } from "../../../local/emulators/child-service";
+import { startDynalite } from "../../../local/emulators/dynamodb-emulators";
+import { createTableAndWait } from "../../../local/stack/bootstrap";
+
+describe("DynamoDbShardHandoffStore (dynalite)", function () {
+  this.timeout(30_000);
+  let emulator: RunningService;
+  let client: DynamoDBClient;
+  const table = resourceNames("local").shardStateTable;
+
+  before(async () => {
+    emulator = await startDynalite();
+    client = new DynamoDBClient(clientOptions(localAwsConfig({ dynamodb: emulator.endpoint }), "dynamodb"));
+    const def = TABLES.find((t) => t.nameKey === "shardStateTable");
+    await createTableAndWait(client, createTableInput(def!, resourceNames("local")));
+  });
+  after(async () => {
+    client?.destroy();
+    await emulator?.stop();
+  });
+
+  const caught = async (p: Promise<unknown>) => {
+    try {
+      await p;
+    } catch (e) {
+      return e as Error;
+    }
+    throw new Error("expected a failure");
+  };
+
+  it("round-trips a state of several items, ids with any characters included", async () => {
+    // Prepare: ~1 MB of ids over 60 panes, so the state needs four parts.
+    const panes = Array.from({ length: 60 }, (_, p) => ({
+      paneStart: 1_796_000_000_000 + p * 60_000,
+      eventIds: Array.from({ length: 450 }, (_, i) => `evt-${p}-${i}-ü€😀-${"x".repeat(20)}`),
+    }));
+    const state = { watermarkMs: 1_796_003_570_000, panes };
+    const store = new DynamoDbShardHandoffStore(client, table);
+    // Act
+    await store.save("shardId-000000000007", state);
+    const back = await new DynamoDbShardHandoffStore(client, table).load("shardId-000000000007");
+    // Assess
+    expect(Buffer.byteLength(JSON.stringify(state))).to.be.greaterThan(900_000);
+    expect(back).to.deep.equal(state);
+  });
+
+  it("reads a shard that left no hand-off as undefined, and keeps a parent that saw no event usable", async () => {
+    const store = new DynamoDbShardHandoffStore(client, table);
+    expect(await store.load("shardId-000000000099")).to.equal(undefined);
+    await store.save("shardId-000000000008", { watermarkMs: Number.NEGATIVE_INFINITY, panes: [] });
+    const back = await store.load("shardId-000000000008");
+    expect(back?.panes).to.deep.equal([]);
+    expect(back?.watermarkMs).to.be.below(-8e15);
+  });
+
+  it("refuses a hand-off in another format, naming it and the way out", async () => {
+    await client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          pk: { S: "handoff#shardId-000000000009" },
+          sk: { S: "head" },
+          format: { N: String(HANDOFF_FORMAT + 1) },
+          parts: { N: "1" },
+        },
+      }),
+    );
+    const e = await caught(new DynamoDbShardHandoffStore(client, table).load("shardId-000000000009"));
+    expect(e).to.be.instanceOf(ShardHandoffError);
+    expect((e as ShardHandoffError).retryable).to.equal(false);
+    expect(e.message).to.include(
+      `format ${HANDOFF_FORMAT + 1}, and this build reads format ${HANDOFF_FORMAT}`,
+    );
+  });
+
+  it("refuses a state over its limit, and writes nothing for it", async () => {
+    const store = new DynamoDbShardHandoffStore(client, table, Date.now, 1_000);
+    const e = await caught(
+      store.save("shardId-000000000010", {
+        watermarkMs: 0,
+        panes: [{ paneStart: 0, eventIds: Array.from({ length: 100 }, (_, i) => `event-${i}`) }],
+      }),
+    );
+    expect(e).to.be.instanceOf(ShardHandoffTooLargeError);
+    expect(e.message).to.match(/is \d+ bytes, over the 1000-byte limit/);
+    expect(await store.load("shardId-000000000010")).to.equal(undefined);
+  });
+});
