@@ -391,19 +391,25 @@ export class BookingRecordProcessor implements RecordProcessor {
     }
   }
 
+  /** Sends the alerts; the warehouse's `alerts` table gets those that happened (sent now or before). */
   private async sendAlerts(notices: readonly AlertNotice[], facts: Map<string, Row[]>): Promise<void> {
     if (notices.length === 0) return;
     const sink = this.d.alerts;
-    if (sink !== undefined) {
-      const result = await this.retry("alert publish", () => sink.send(notices));
-      const c = this.d.counters;
-      if (c !== undefined) {
-        c.alertsSent = (c.alertsSent ?? 0) + result.sent.length;
-        c.alertsSuppressed = (c.alertsSuppressed ?? 0) + result.suppressed.length;
-      }
-      for (const id of result.sent) this.log.info("alert sent", { alertId: id });
+    if (sink === undefined) {
+      addRows(facts, "alerts", notices.map(alertRow));
+      return;
     }
-    addRows(facts, "alerts", notices.map(alertRow));
+    const result = await this.retry("alert publish", () => sink.send(notices));
+    const c = this.d.counters;
+    if (c !== undefined) {
+      c.alertsSent = (c.alertsSent ?? 0) + result.sent.length;
+      c.alertsSuppressed = (c.alertsSuppressed ?? 0) + result.suppressed.length;
+    }
+    for (const id of result.sent) this.log.info("alert sent", { alertId: id });
+    // An alert in another's cooldown (a replay after failover can judge a later window a new surge) did
+    // not happen; one sent before did, and its row may not have reached the warehouse then.
+    const happened = new Set([...result.sent, ...result.alreadySent]);
+    addRows(facts, "alerts", notices.filter((n) => happened.has(n.alertId)).map(alertRow));
   }
 
   /** Hands a batch's rows to the warehouse loader (which makes them durable at the next flush). */

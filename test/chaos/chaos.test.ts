@@ -5,11 +5,12 @@
 // shard is split under load, and every worker is restarted with SIGTERM, one at a time. After the stream
 // drains, the sinks must equal an independent computation over the event set: seat manifests, facts, the
 // demand panes and sliding windows (each distinct event once), every bad record rejected and nothing else,
-// the surge alerted once. The reconciliation table it prints is the one in the README.
+// the surge alerted once. The reconciliation table it prints is the one in the README. Then every worker
+// is killed at once and the stream replayed from the start with no lease left: nothing may change.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type AttributeValue, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { type AttributeValue, DeleteItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { ListShardsCommand, SplitShardCommand } from "@aws-sdk/client-kinesis";
 import { expect } from "chai";
 import { DEFAULT_DEMAND_OPTIONS } from "../../analytics/demand/demand-options";
@@ -39,7 +40,7 @@ import {
 import { DATA_API_DOWN, DYNAMODB_THROTTLING, type FaultProxy, startFaultProxy } from "./fault-proxy";
 
 const RECORDS = 24_000;
-const CHUNKS = 24;
+const CHUNKS = 30;
 const { paneMs, windowMs, allowedLatenessMs } = DEFAULT_DEMAND_OPTIONS;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -109,7 +110,7 @@ describe("chaos run: kills, a rolling restart, throttling, a warehouse outage an
     else console.log(`kept ${dir}`);
   });
 
-  it("ends with sinks equal to an independent computation over the events, each surge alerted once", async () => {
+  it("ends with sinks equal to an independent computation over the events, each surge alerted once, and a replay changes nothing", async () => {
     // Prepare: 40 minutes of traffic on 30 routes with a ten-fold surge on LHR-DXB, 1% bad records, and a
     // producer's re-sends (3% of the events again, 1 to 500 records later).
     const names = stack.state.resources;
@@ -143,31 +144,30 @@ describe("chaos run: kills, a rolling restart, throttling, a warehouse outage an
       concurrency: 1,
     });
 
-    // Act: the traffic in chunks, every two seconds, with the day's troubles on a timeline beside it.
+    // Act: the traffic in chunks, one every 1.2 s, with the day's troubles on a timeline beside it.
     await startWorkers(3);
     note(`started ${live.map((w) => w.name).join(", ")}`);
     const per = Math.ceil(entries.length / CHUNKS);
     const traffic = (async () => {
       for (let i = 0; i < entries.length; i += per) {
         await producer.putRecords(entries.slice(i, i + per));
-        await sleep(2_000);
+        await sleep(1_200);
       }
       note(`traffic written: ${entries.length} records`);
     })();
     const chaos = (async () => {
-      await sleep(5_000);
-      await replace(live[0] as RunningService, "SIGKILL");
       await sleep(3_000);
+      await replace(live[0] as RunningService, "SIGKILL");
       dynamoProxy.on(DYNAMODB_THROTTLING(0.25));
       note("DynamoDB throttles 25% of requests");
-      await sleep(5_000);
+      await sleep(4_000);
       await replace(live[0] as RunningService, "SIGKILL");
-      await sleep(5_000);
+      await sleep(4_000);
       dynamoProxy.off();
       note(`DynamoDB back (${dynamoProxy.counts.faulted} requests throttled)`);
       dataApiProxy.on(DATA_API_DOWN);
       note("Data API fails every request");
-      await sleep(5_000);
+      await sleep(3_000);
       const shards = (await aws.kinesis.send(new ListShardsCommand({ StreamName: names.bookingStream })))
         .Shards;
       const open = (shards ?? []).filter((s) => s.SequenceNumberRange?.EndingSequenceNumber === undefined);
@@ -182,11 +182,11 @@ describe("chaos run: kills, a rolling restart, throttling, a warehouse outage an
         }),
       );
       note(`split ${widest?.ShardId}`);
-      await sleep(5_000);
+      await sleep(7_000);
       dataApiProxy.off();
       note(`Data API back (${dataApiProxy.counts.faulted} requests failed)`);
       await replace(live[0] as RunningService, "SIGKILL");
-      await sleep(5_000);
+      await sleep(3_000);
       for (const w of [...live]) await replace(w, "SIGTERM");
       note("rolling SIGTERM restart done");
     })();
@@ -223,7 +223,7 @@ describe("chaos run: kills, a rolling restart, throttling, a warehouse outage an
 
     const manifests = new DynamoDbManifestStore(aws.dynamodb, names.manifestTable);
     const expected = expectedManifests(events);
-    await eventually("every manifest", 60_000, async () => {
+    const manifestDifferences = async () => {
       const wrong: string[] = [];
       for (const [flight, want] of expected) {
         const stored = await manifests.get(flight);
@@ -235,6 +235,10 @@ describe("chaos run: kills, a rolling restart, throttling, a warehouse outage an
         if (JSON.stringify(got) !== JSON.stringify(want))
           wrong.push(`${flight}: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`);
       }
+      return wrong;
+    };
+    await eventually("every manifest", 60_000, async () => {
+      const wrong = await manifestDifferences();
       if (wrong.length === 0) return true;
       throw new Error(`${wrong.length} of ${expected.size} manifests differ, e.g. ${wrong[0]}`);
     });
@@ -302,12 +306,13 @@ describe("chaos run: kills, a rolling restart, throttling, a warehouse outage an
       const [route, start] = key.split(" ") as [string, string];
       return Number(start) + windowMs <= (lastOfRoute.get(route) ?? 0) - allowedLatenessMs;
     };
+    const windowDifferences = (got: Map<string, Partial<ExpectedCounts>>) => [
+      ...differences(got, new Map([...wantWindows].filter(([k]) => got.has(k)))),
+      ...[...wantWindows.keys()].filter((k) => passed(k) && !got.has(k)).map((k) => `${k}: missing`),
+    ];
     const windows = await eventually("every window", 60_000, async () => {
       const got = await readCounts("route_windows", "window_start");
-      const wrong = [
-        ...differences(got, new Map([...wantWindows].filter(([k]) => got.has(k)))),
-        ...[...wantWindows.keys()].filter((k) => passed(k) && !got.has(k)).map((k) => `${k}: missing`),
-      ];
+      const wrong = windowDifferences(got);
       if (wrong.length === 0) return got;
       throw new Error(
         `${wrong.length} of ${wantWindows.size} windows differ, e.g. ${wrong.slice(0, 3).join("; ")}`,
@@ -318,9 +323,11 @@ describe("chaos run: kills, a rolling restart, throttling, a warehouse outage an
     );
     note("windows complete");
 
-    const rejected = (await warehouse.query("SELECT raw_base64 FROM rejected_events"))
-      .map((r) => String(r["raw_base64"]))
-      .sort();
+    const readRejected = async () =>
+      (await warehouse.query("SELECT raw_base64 FROM rejected_events"))
+        .map((r) => String(r["raw_base64"]))
+        .sort();
+    const rejected = await readRejected();
     expect(rejected.length, "rejected events").to.equal(badPayloads.length);
     expect(rejected).to.deep.equal(badPayloads);
     let rejectedItems = 0;
@@ -334,9 +341,11 @@ describe("chaos run: kills, a rolling restart, throttling, a warehouse outage an
     } while (startKey !== undefined);
     expect(rejectedItems, "rejected-events table").to.equal(badPayloads.length);
 
-    const surges = stack.sns
-      .messages(stack.state.topics.demand)
-      .filter((m) => m.attributes?.["alertType"]?.StringValue === "demand_surge");
+    const surgeAlerts = () =>
+      stack.sns
+        .messages(stack.state.topics.demand)
+        .filter((m) => m.attributes?.["alertType"]?.StringValue === "demand_surge");
+    const surges = surgeAlerts();
     expect(surges.map((m) => m.attributes?.["route"]?.StringValue)).to.deep.equal(["LHR-DXB"]);
     const alertRows = await count("SELECT count(*) AS n FROM alerts WHERE alert_type = 'demand_surge'");
     expect(alertRows).to.equal(1);
@@ -368,5 +377,55 @@ describe("chaos run: kills, a rolling restart, throttling, a warehouse outage an
       `\n${log.join("\n")}\n\n| chaos run | |\n|---|---:|\n${table.map(([k, v]) => `| ${k} | ${typeof v === "number" ? v.toLocaleString("en-US") : v} |`).join("\n")}\n`,
     );
     expect(expectedTotal - factTotal, "lost").to.equal(0);
+
+    // Act again: every worker dies at once and the lease table is wiped, so the whole stream (the split's
+    // parent and children included) is read again from the start; then they stop gracefully, which flushes
+    // everything they rebuilt to the warehouse.
+    await Promise.all(
+      live.splice(0).map(async (w) => {
+        process.kill(w.pid, "SIGKILL");
+        await w.stop();
+      }),
+    );
+    const leases = await aws.dynamodb.send(new ScanCommand({ TableName: names.leaseTable }));
+    for (const item of leases.Items ?? [])
+      await aws.dynamodb.send(
+        new DeleteItemCommand({
+          TableName: names.leaseTable,
+          Key: { leaseKey: item["leaseKey"] as AttributeValue },
+        }),
+      );
+    const replayers = await startWorkers(3);
+    await eventually("the replay of every record", 120_000, async () => {
+      let seen = 0;
+      for (const w of replayers) {
+        const m = (await (await fetch(`${w.endpoint}/metrics`)).json()) as {
+          events?: number;
+          rejected?: number;
+        };
+        seen += (m.events ?? 0) + (m.rejected ?? 0);
+      }
+      return seen >= entries.length ? seen : undefined;
+    });
+    await Promise.all(
+      live.splice(0).map(async (w) => {
+        process.kill(w.pid, "SIGTERM");
+        await eventually(`${w.name} to exit after SIGTERM`, 30_000, async () =>
+          isAlive(w.pid) ? undefined : true,
+        );
+        await w.stop();
+      }),
+    );
+    note("replayed from the start, workers stopped");
+    console.log(`${log.slice(-1).join("")}\n`);
+
+    // Assess: nothing changed.
+    expect(await factCounts()).to.deep.equal(expectedFacts);
+    expect(await manifestDifferences()).to.deep.equal([]);
+    expect(differences(await readCounts("route_panes", "pane_start"), panes)).to.deep.equal([]);
+    expect(windowDifferences(await readCounts("route_windows", "window_start"))).to.deep.equal([]);
+    expect(await readRejected()).to.deep.equal(badPayloads);
+    expect(surgeAlerts()).to.have.length(1);
+    expect(await count("SELECT count(*) AS n FROM alerts WHERE alert_type = 'demand_surge'")).to.equal(1);
   });
 });

@@ -15,7 +15,10 @@ export interface AlertSinkOptions {
 
 export interface AlertSinkResult {
   readonly sent: readonly string[];
+  /** Not sent now: sent before (a replay), or another alert of its key is within the cooldown. */
   readonly suppressed: readonly string[];
+  /** The suppressed ones that were sent before: an alert that happened, unlike one in another's cooldown. */
+  readonly alreadySent: readonly string[];
 }
 
 export const DEFAULT_ALERT_COOLDOWN_MS = 30 * 60_000;
@@ -31,11 +34,14 @@ export class AlertSink {
   async send(alerts: readonly AlertNotice[]): Promise<AlertSinkResult> {
     const claimed: AlertNotice[] = [];
     const suppressed: string[] = [];
+    const alreadySent: string[] = [];
     const inFlight: string[] = [];
     // In order: two alerts of one key in one call resolve as the earlier one claiming first.
     for (const a of alerts) {
-      if (this.settled.has(a.alertId)) {
+      const settled = this.settled.get(a.alertId);
+      if (settled !== undefined) {
         suppressed.push(a.alertId);
+        if (settled === "sent") alreadySent.push(a.alertId);
         continue;
       }
       const r = await this.options.state.claim(
@@ -48,7 +54,8 @@ export class AlertSink {
       else if (r === "in-flight") inFlight.push(a.alertId);
       else {
         suppressed.push(a.alertId);
-        this.settle(a.alertId);
+        if (r === "duplicate") alreadySent.push(a.alertId);
+        this.settle(a.alertId, r === "duplicate" ? "sent" : "refused");
       }
     }
     const outcome = claimed.length === 0 ? { published: [], failed: [] } : await this.publish(claimed);
@@ -63,7 +70,7 @@ export class AlertSink {
         return a === undefined ? undefined : this.options.state.markFailed(dedupeKeyOf(a), alertId);
       }),
     ]);
-    for (const id of outcome.published) this.settle(id);
+    for (const id of outcome.published) this.settle(id, "sent");
     if (outcome.failed.length > 0) {
       throw new AlertPublishError(
         outcome.failed.map((f) => f.alertId),
@@ -72,7 +79,7 @@ export class AlertSink {
     }
     // The other worker's publish ends in "sent" (then this is a duplicate) or "failed" (then it is ours).
     if (inFlight.length > 0) throw new AlertInFlightError(inFlight);
-    return { sent: outcome.published, suppressed };
+    return { sent: outcome.published, suppressed, alreadySent };
   }
 
   /**
@@ -80,11 +87,11 @@ export class AlertSink {
    * the key, or this one, is recorded as sent): judged again and again as a full flight keeps selling, they
    * cost no state-table round trip here.
    */
-  private readonly settled = new Set<string>();
+  private readonly settled = new Map<string, "sent" | "refused">();
 
-  private settle(alertId: string): void {
+  private settle(alertId: string, outcome: "sent" | "refused"): void {
     if (this.settled.size >= 10_000) this.settled.clear();
-    this.settled.add(alertId);
+    this.settled.set(alertId, outcome);
   }
 
   /** Publishes; if the call itself fails, releases the claims so a retry need not wait them out. */

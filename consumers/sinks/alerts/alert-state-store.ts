@@ -11,7 +11,11 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { AlertStateError } from "./errors";
 
-export type ClaimResult = "claimed" | "duplicate" | "in-flight";
+/**
+ * "duplicate": this very alert was sent (or claimed) before, e.g. on a replay; "cooldown": another alert of
+ * the key was, within the cooldown; "in-flight": this alert is being published by another worker now.
+ */
+export type ClaimResult = "claimed" | "duplicate" | "cooldown" | "in-flight";
 
 export interface AlertStateStore {
   /**
@@ -60,7 +64,8 @@ export class InMemoryAlertStateStore implements AlertStateStore {
       (prev.alertId === alertId &&
         (prev.status === "failed" ||
           (prev.status === "pending" && prev.claimedAt <= now - this.staleClaimMs)));
-    if (!free) return prev.alertId === alertId && prev.status === "pending" ? "in-flight" : "duplicate";
+    if (!free)
+      return prev.alertId !== alertId ? "cooldown" : prev.status === "pending" ? "in-flight" : "duplicate";
     this.items.set(dedupeKey, { alertId, lastAlertAt: eventTimeMs, status: "pending", claimedAt: now });
     return "claimed";
   }
@@ -125,7 +130,7 @@ export class DynamoDbAlertStateStore implements AlertStateStore {
         throw new AlertStateError(e as Error);
       }
     }
-    // Lost the condition: a duplicate, unless this very alert is being published by someone else now.
+    // Lost the condition: another alert's cooldown, this one sent before, or this one being published now.
     try {
       const { Item } = await this.client.send(
         new GetItemCommand({
@@ -134,9 +139,11 @@ export class DynamoDbAlertStateStore implements AlertStateStore {
           ConsistentRead: true,
         }),
       );
-      return Item?.["alertId"]?.S === alertId && Item?.["status"]?.S === "pending"
-        ? "in-flight"
-        : "duplicate";
+      return Item?.["alertId"]?.S !== alertId
+        ? "cooldown"
+        : Item?.["status"]?.S === "pending"
+          ? "in-flight"
+          : "duplicate";
     } catch (e) {
       throw new AlertStateError(e as Error);
     }

@@ -143,32 +143,40 @@ describe("Flink SQL app in the local stack (integration)", function () {
       process.stderr.write(
         `      insights in the warehouse ${loadedMs} ms after the closing event was posted\n`,
       );
-      // The dashboard shows the newest windows (its snapshot is refreshed every few seconds).
+      // The dashboard shows the newest windows. Its snapshot is refreshed every few seconds, so one taken
+      // while the last windows were loading shows the window before: wait (on a loaded machine, a while)
+      // for the newest, then compare.
+      const newestRoutes = routeRows
+        .filter((r) => r["windowEnd"] === Math.max(...routeRows.map((x) => x["windowEnd"] as number)))
+        .map((r) => r["route"] as string);
       let snap: DashboardSnapshot;
-      const shownBy = Date.now() + 15_000;
+      const shownBy = Date.now() + 30_000;
       do {
         snap = (await (
           await fetch(`${s.state.dashboard as string}/api/snapshot`)
         ).json()) as DashboardSnapshot;
-        if (snap.insights.topRoutes.length > 0) break;
+        if (snap.insights.topRoutes.map((r) => r.route).join() === newestRoutes.join()) break;
         await new Promise((r) => setTimeout(r, 500));
       } while (Date.now() < shownBy);
       expect(snap.insights.status, snap.problems.join("; ")).to.equal("RUNNING");
-      const newestRoutes = routeRows.filter(
-        (r) => r["windowEnd"] === Math.max(...routeRows.map((x) => x["windowEnd"] as number)),
-      );
-      expect(snap.insights.topRoutes.map((r) => r.route)).to.deep.equal(newestRoutes.map((r) => r["route"]));
+      expect(snap.insights.topRoutes.map((r) => r.route)).to.deep.equal(newestRoutes);
       expect(snap.insights.airports.length).to.be.greaterThan(0);
       // And a person sees them: the panel in a real browser lists the same routes in rank order.
       const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
       try {
         const page = await browser.newPage();
         await page.goto(s.state.dashboard as string);
-        await page.waitForSelector("#insight-routes tr[data-route]", { timeout: 15_000 });
-        const shown = await page.$$eval("#insight-routes tr[data-route]", (rows) =>
-          rows.map((r) => r.getAttribute("data-route")),
-        );
-        expect(shown).to.deep.equal(newestRoutes.map((r) => r["route"]));
+        const listed = () =>
+          page.$$eval("#insight-routes tr[data-route]", (rows) =>
+            rows.map((r) => r.getAttribute("data-route")),
+          );
+        const listedBy = Date.now() + 30_000;
+        let shown = await listed();
+        while (shown.join() !== newestRoutes.join() && Date.now() < listedBy) {
+          await new Promise((r) => setTimeout(r, 250));
+          shown = await listed();
+        }
+        expect(shown).to.deep.equal(newestRoutes);
         expect(await page.textContent("#insights-status")).to.equal("Flink SQL app: RUNNING");
       } finally {
         await browser.close();

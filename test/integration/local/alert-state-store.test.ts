@@ -39,7 +39,7 @@ function contract(name: string, factory: () => Promise<{ make: Factory; stop(): 
       expect(await store.claim(k, "a1", T, COOLDOWN)).to.equal("claimed");
       await store.markSent(k, "a1");
       expect(await store.claim(k, "a1", T, COOLDOWN)).to.equal("duplicate");
-      expect(await store.claim(k, "a2", T + 10 * MIN, COOLDOWN)).to.equal("duplicate");
+      expect(await store.claim(k, "a2", T + 10 * MIN, COOLDOWN)).to.equal("cooldown");
       expect(await store.claim(k, "a3", T + 31 * MIN, COOLDOWN)).to.equal("claimed");
     });
 

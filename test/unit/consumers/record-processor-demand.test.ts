@@ -211,6 +211,25 @@ describe("booking record processor with demand analytics", () => {
     expect(merged("alerts")).to.equal(1);
   });
 
+  it("writes no warehouse alert for a surge in another alert's cooldown (a replay after failover can see one)", async () => {
+    // Prepare: another worker sent a surge alert for LHR-JFK a minute before, in event time.
+    const alertState = new InMemoryAlertStateStore();
+    await alertState.claim("LHR-JFK#demand_surge", "LHR-JFK#demand_surge#earlier", T0, 10 * MIN);
+    await alertState.markSent("LHR-JFK#demand_surge", "LHR-JFK#demand_surge#earlier");
+    const s = setup(0, { alertState });
+    await s.processor.initialize({ shardId: "s", startingPosition: START });
+    // Act: the same surge as above, judged again.
+    await s.processor.processRecords({
+      records: [...Array.from({ length: 10 }, (_, i) => booking(i, 0)), booking(10, 3, 1), booking(11, 8, 1)],
+      checkpointer: s.checkpointer,
+    });
+    await s.processor.shutdownRequested({ checkpointer: s.checkpointer });
+    // Assess
+    expect(s.published).to.deep.equal([]);
+    expect(s.sql.filter((q) => q.startsWith("MERGE INTO alerts"))).to.deep.equal([]);
+    expect(s.sql.filter((q) => q.startsWith("MERGE INTO route_panes")).length).to.be.greaterThan(0);
+  });
+
   it("alerts once when a flight far from departure fills past the load-factor threshold, even when replayed", async () => {
     // Prepare: a 10-seat flight departing in three weeks, then 9 seats booked.
     const s = setup();

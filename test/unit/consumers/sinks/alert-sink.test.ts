@@ -74,6 +74,7 @@ describe("alert sink", () => {
     const first = await sink.send([alert(), alert({ windowEnd: T0 + MIN })]);
     expect(first.sent).to.deep.equal([alert().alertId]);
     expect(first.suppressed).to.deep.equal([alert({ windowEnd: T0 + MIN }).alertId]);
+    expect(first.alreadySent, "a repeat in the cooldown is not an alert that happened").to.deep.equal([]);
     const later = await sink.send([alert({ windowEnd: T0 + 31 * MIN })]);
     expect(later.sent).to.have.length(1);
     expect(calls).to.have.length(2);
@@ -85,7 +86,7 @@ describe("alert sink", () => {
     await new AlertSink({ state, publisher: a.publisher }).send([alert()]);
     const b = recordingPublisher();
     const replay = await new AlertSink({ state, publisher: b.publisher }).send([alert()]);
-    expect(replay).to.deep.equal({ sent: [], suppressed: [alert().alertId] });
+    expect(replay).to.deep.equal({ sent: [], suppressed: [alert().alertId], alreadySent: [alert().alertId] });
     expect(b.calls).to.deep.equal([]);
   });
 
