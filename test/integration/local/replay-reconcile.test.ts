@@ -1,4 +1,4 @@
-// The batch path end to end: `flightpulse replay` of a 100k-event file (gzip, 1% bad lines) into the
+// The batch path end to end: `flightpulse replay` of a 40k-event file (gzip, 1% bad lines) into the
 // local stack, two workers, and the warehouse reconciles: lines sent = facts + rejected events.
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -14,7 +14,7 @@ import type { RunningService } from "../../../local/emulators/child-service";
 import { LOCAL_WAREHOUSE, type LocalStack, startLocalStack } from "../../../local/stack/local-stack";
 import { startLocalWorkers } from "../../../local/stack/local-workers";
 
-const LINES = 100_000;
+const LINES = 40_000;
 
 async function writeEvents(file: string): Promise<{ bad: number }> {
   const sim = new TrafficSimulator({
@@ -40,7 +40,7 @@ async function writeEvents(file: string): Promise<{ bad: number }> {
   return { bad: records.filter((r) => r.kind === "bad").length };
 }
 
-describe("flightpulse replay of 100k events, reconciled in the warehouse", function () {
+describe("flightpulse replay of 40k events, reconciled in the warehouse", function () {
   this.timeout(300_000);
   let stack: LocalStack;
   let dir: string;
@@ -78,7 +78,7 @@ describe("flightpulse replay of 100k events, reconciled in the warehouse", funct
     // Assess
     expect(code).to.equal(0);
     const summary = out.find((l) => l.startsWith("replayed")) ?? "";
-    expect(summary).to.match(/^replayed 100,000 of 100,000 lines in [0-9.]+ s \([0-9,]+ events\/s;/);
+    expect(summary).to.match(/^replayed 40,000 of 40,000 lines in [0-9.]+ s \([0-9,]+ events\/s;/);
     const aws = createAwsClients(localAwsConfig(stack.state.endpoints));
     try {
       const warehouse = new SdkDataApi(aws.redshiftData, { database: "dev", workgroupName: LOCAL_WAREHOUSE });

@@ -12,60 +12,15 @@ import type {
   SafePoint,
 } from "../../../../analytics/demand/stream-items";
 import { InMemoryBaselineStore } from "../../../../analytics/rules/route-baseline";
-import { booking, cancel, outputKey, SMALL, search } from "./demand-factories";
+import * as arbitraries from "./demand-arbitraries";
+import { outputKey, SMALL } from "./demand-factories";
 
 const ROUTES = ["LHR-JFK", "CDG-LHR", "DXB-LHR"] as const;
 
-const eventsArb = fc
-  .array(
-    fc.record({
-      route: fc.constantFrom(...ROUTES),
-      advance: fc.integer({ min: 0, max: 4 }),
-      // Out of order by up to 15 ms against 5 ms of allowed lateness: some events are late.
-      delay: fc.integer({ min: 0, max: 15 }),
-      kind: fc.constantFrom("booking", "booking", "search", "cancel"),
-      seats: fc.integer({ min: 1, max: 4 }),
-    }),
-    { minLength: 1, maxLength: 400, size: "max" },
-  )
-  .map((specs) => {
-    let clock = 1_000;
-    return specs.map((s) => {
-      clock += s.advance;
-      const t = clock - s.delay;
-      return s.kind === "booking"
-        ? booking(t, s.route, s.seats)
-        : s.kind === "search"
-          ? search(t, s.route)
-          : cancel(t, s.route);
-    });
-  });
-
-/**
- * Producer re-sends: copies of earlier events (same eventId and time, a new position) inserted 1 to 60
- * records after their first copy, so some land in the same batch, some panes later, some after the
- * first copy's pane closed.
- */
-const resendsArb = fc.array(fc.record({ which: fc.nat(), distance: fc.integer({ min: 1, max: 60 }) }), {
-  maxLength: 40,
-});
-
-function withResends(
-  events: readonly PositionedEvent[],
-  resends: readonly { which: number; distance: number }[],
-): PositionedEvent[] {
-  const out = [...events];
-  resends.forEach(({ which, distance }, k) => {
-    const i = which % events.length;
-    const original = events[i] as PositionedEvent;
-    const at = Math.min(out.indexOf(original) + distance, out.length);
-    out.splice(at, 0, {
-      ...original,
-      position: { sequenceNumber: `${original.position.sequenceNumber}-resent-${k}` },
-    });
-  });
-  return out;
-}
+// Out of order by up to 15 ms against 5 ms of allowed lateness: some events are late.
+const eventsArb = arbitraries.eventsArb({ routes: ROUTES, maxDelay: 15, minLength: 1, maxLength: 400 });
+const resendsArb = arbitraries.resendsArb();
+const { withResends } = arbitraries;
 
 const sizesArb = fc.array(fc.integer({ min: 1, max: 25 }), { minLength: 1, maxLength: 40 });
 

@@ -16,52 +16,18 @@ import type {
 } from "../../../../analytics/demand/stream-items";
 import { routeOf } from "../../../../analytics/events";
 import { InMemoryBaselineStore } from "../../../../analytics/rules/route-baseline";
-import { booking, cancel, SMALL, search } from "./demand-factories";
+import { eventsArb, resendsArb, withResends } from "./demand-arbitraries";
+import { booking, SMALL, search } from "./demand-factories";
 
 const ROUTES = ["LHR-JFK", "CDG-LHR", "DXB-LHR", "LHR-SIN"] as const;
 
 /** In event-time order (out-of-order events are late differently on a shard that sees fewer routes). */
-const eventsArb = fc
-  .array(
-    fc.record({
-      route: fc.constantFrom(...ROUTES),
-      advance: fc.integer({ min: 0, max: 4 }),
-      kind: fc.constantFrom("booking", "booking", "search", "cancel"),
-      seats: fc.integer({ min: 1, max: 4 }),
-    }),
-    { minLength: 2, maxLength: 300 },
-  )
-  .map((specs) => {
-    let clock = 1_000;
-    return specs.map((s) => {
-      clock += s.advance;
-      return s.kind === "booking"
-        ? booking(clock, s.route, s.seats)
-        : s.kind === "search"
-          ? search(clock, s.route)
-          : cancel(clock, s.route);
-    });
-  });
-
-const resendsArb = fc.array(fc.record({ which: fc.nat(), distance: fc.integer({ min: 1, max: 60 }) }), {
-  minLength: 1,
-  maxLength: 30,
-});
-
-function withResends(
-  events: readonly PositionedEvent[],
-  resends: readonly { which: number; distance: number }[],
-): PositionedEvent[] {
-  const out = [...events];
-  resends.forEach(({ which, distance }, k) => {
-    const original = events[which % events.length] as PositionedEvent;
-    out.splice(Math.min(out.indexOf(original) + distance, out.length), 0, {
-      ...original,
-      position: { sequenceNumber: `${original.position.sequenceNumber}-resent-${k}` },
-    });
-  });
-  return out;
-}
+const reshards = [
+  eventsArb({ routes: ROUTES, maxDelay: 0, minLength: 2, maxLength: 300 }),
+  resendsArb(1),
+  fc.nat(),
+  fc.subarray([...ROUTES], { minLength: 1, maxLength: 3 }),
+] as const;
 
 /**
  * Where the reshard happens: mostly just before a re-send (0 to 2 records before it), so its first copy
@@ -117,73 +83,59 @@ function summed(outputs: readonly DemandOutput[]): Record<string, string> {
 describe("demand pipeline across a reshard (property)", () => {
   it("counts every event once over a split's parent and children, re-sends straddling the split included", () => {
     fc.assert(
-      fc.property(
-        eventsArb,
-        resendsArb,
-        fc.nat(),
-        fc.subarray([...ROUTES], { minLength: 1, maxLength: 3 }),
-        (events, resends, cutAt, leftRoutes) => {
-          const stream = withResends(events, resends);
-          const k = cutBefore(stream, cutAt);
-          const parent = runShard("shard-p", stream.slice(0, k));
-          const tail = stream.slice(k);
-          const left = new Set<string>(leftRoutes);
-          const a = runShard(
-            "shard-a",
-            tail.filter((e) => left.has(routeOf(e.event))),
-            parent.handoff,
-          );
-          const b = runShard(
-            "shard-b",
-            tail.filter((e) => !left.has(routeOf(e.event))),
-            parent.handoff,
-          );
-          const whole = runShard("shard-p", stream);
-          expect(summed([...parent.outputs, ...a.outputs, ...b.outputs])).to.deep.equal(
-            summed(whole.outputs),
-          );
-        },
-      ),
+      fc.property(...reshards, (events, resends, cutAt, leftRoutes) => {
+        const stream = withResends(events, resends);
+        const k = cutBefore(stream, cutAt);
+        const parent = runShard("shard-p", stream.slice(0, k));
+        const tail = stream.slice(k);
+        const left = new Set<string>(leftRoutes);
+        const a = runShard(
+          "shard-a",
+          tail.filter((e) => left.has(routeOf(e.event))),
+          parent.handoff,
+        );
+        const b = runShard(
+          "shard-b",
+          tail.filter((e) => !left.has(routeOf(e.event))),
+          parent.handoff,
+        );
+        const whole = runShard("shard-p", stream);
+        expect(summed([...parent.outputs, ...a.outputs, ...b.outputs])).to.deep.equal(summed(whole.outputs));
+      }),
       { numRuns: 300 },
     );
   });
 
   it("counts every event once over a merge of two parents into one child", () => {
     fc.assert(
-      fc.property(
-        eventsArb,
-        resendsArb,
-        fc.nat(),
-        fc.subarray([...ROUTES], { minLength: 1, maxLength: 3 }),
-        (events, resends, cutAt, leftRoutes) => {
-          const stream = withResends(events, resends);
-          const k = cutBefore(stream, cutAt);
-          const left = new Set<string>(leftRoutes);
-          const head = stream.slice(0, k);
-          const p1 = runShard(
-            "shard-1",
-            head.filter((e) => left.has(routeOf(e.event))),
-          );
-          const p2 = runShard(
-            "shard-2",
-            head.filter((e) => !left.has(routeOf(e.event))),
-          );
-          const states = [p1.handoff, p2.handoff].filter((s): s is ShardHandoffState => s !== undefined);
-          const child = runShard("shard-3", stream.slice(k), mergeHandoffs(states));
-          // One shard per parent's routes before the merge, one after: the same as each route on one shard.
-          const whole = [
-            runShard(
-              "shard-x",
-              stream.filter((e) => left.has(routeOf(e.event))),
-            ),
-            runShard(
-              "shard-y",
-              stream.filter((e) => !left.has(routeOf(e.event))),
-            ),
-          ].flatMap((r) => r.outputs);
-          expect(summed([...p1.outputs, ...p2.outputs, ...child.outputs])).to.deep.equal(summed(whole));
-        },
-      ),
+      fc.property(...reshards, (events, resends, cutAt, leftRoutes) => {
+        const stream = withResends(events, resends);
+        const k = cutBefore(stream, cutAt);
+        const left = new Set<string>(leftRoutes);
+        const head = stream.slice(0, k);
+        const p1 = runShard(
+          "shard-1",
+          head.filter((e) => left.has(routeOf(e.event))),
+        );
+        const p2 = runShard(
+          "shard-2",
+          head.filter((e) => !left.has(routeOf(e.event))),
+        );
+        const states = [p1.handoff, p2.handoff].filter((s): s is ShardHandoffState => s !== undefined);
+        const child = runShard("shard-3", stream.slice(k), mergeHandoffs(states));
+        // One shard per parent's routes before the merge, one after: the same as each route on one shard.
+        const whole = [
+          runShard(
+            "shard-x",
+            stream.filter((e) => left.has(routeOf(e.event))),
+          ),
+          runShard(
+            "shard-y",
+            stream.filter((e) => !left.has(routeOf(e.event))),
+          ),
+        ].flatMap((r) => r.outputs);
+        expect(summed([...p1.outputs, ...p2.outputs, ...child.outputs])).to.deep.equal(summed(whole));
+      }),
       { numRuns: 300 },
     );
   });
