@@ -7,7 +7,6 @@
 // so, and nothing more is read meanwhile (the runtime fetches at most maxPendingBatches ahead). A checkpoint
 // covers only what every sink has made durable (warehouse and baselines flushed first) and never passes
 // the analytics' safe point.
-
 import { mergeHandoffs } from "../../analytics/demand/shard-handoff";
 import { getOrCreate } from "../../analytics/demand/stateful-operator";
 import type { DemandOutput, PositionedEvent, ShardHandoffState } from "../../analytics/demand/stream-items";
@@ -283,7 +282,7 @@ export class BookingRecordProcessor implements RecordProcessor {
     if (merged !== undefined)
       this.log.info("started from the parents' hand-off", {
         parents,
-        watermark: new Date(Math.max(merged.watermarkMs, -8.64e15)).toISOString(),
+        watermarkMs: merged.watermarkMs,
         ids: merged.panes.reduce((n, p) => n + p.eventIds.length, 0),
       });
     return merged;

@@ -122,11 +122,12 @@ export async function takeSavepoint(
     try {
       status = await restJson(`${restUrl}/jobs/${job.jid}/savepoints/${requestId}`);
     } catch (e) {
-      // A stopped job ends the MiniCluster's JVM, sometimes before the status poll sees COMPLETED (a
-      // loaded machine): the savepoint's own directory then says whether it completed.
-      if (!stop || e instanceof SavepointError) throw e;
+      // A stopped job ends the MiniCluster (its REST API, then its JVM), sometimes before the status poll
+      // sees COMPLETED on a loaded machine: the savepoint's own directory then says whether it completed.
+      if (!stop) throw e;
       const written = await completedSavepointIn(dir, filesWaitMs);
       if (written !== undefined) return written;
+      if (e instanceof SavepointError) throw e;
       throw new SavepointError(`Flink stopped answering before the savepoint completed (${String(e)})`);
     }
     if ((status["status"] as { id?: string } | undefined)?.id === "COMPLETED") {

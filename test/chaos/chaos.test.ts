@@ -171,17 +171,17 @@ describe("chaos run: kills, a rolling restart, throttling, a warehouse outage an
       const shards = (await aws.kinesis.send(new ListShardsCommand({ StreamName: names.bookingStream })))
         .Shards;
       const open = (shards ?? []).filter((s) => s.SequenceNumberRange?.EndingSequenceNumber === undefined);
-      const widest = open[0];
-      const lo = BigInt(widest?.HashKeyRange?.StartingHashKey ?? "0");
-      const hi = BigInt(widest?.HashKeyRange?.EndingHashKey ?? "0");
+      const toSplit = open[0];
+      const lo = BigInt(toSplit?.HashKeyRange?.StartingHashKey ?? "0");
+      const hi = BigInt(toSplit?.HashKeyRange?.EndingHashKey ?? "0");
       await aws.kinesis.send(
         new SplitShardCommand({
           StreamName: names.bookingStream,
-          ShardToSplit: widest?.ShardId,
+          ShardToSplit: toSplit?.ShardId,
           NewStartingHashKey: ((lo + hi) / 2n).toString(),
         }),
       );
-      note(`split ${widest?.ShardId}`);
+      note(`split ${toSplit?.ShardId}`);
       await sleep(7_000);
       dataApiProxy.off();
       note(`Data API back (${dataApiProxy.counts.faulted} requests failed)`);
