@@ -13,6 +13,7 @@ import type {
   RejectedRow,
   RouteDemand,
   RoutePoint,
+  ShardMetrics,
   ShardRow,
   WorkerRow,
 } from "./snapshot";
@@ -116,6 +117,7 @@ export function workersCollector(list: () => readonly { workerId: string; health
   return async () => {
     let processed = 0;
     let maxLagMs = 0;
+    const shardMetrics: ShardMetrics[] = [];
     const workers: WorkerRow[] = await Promise.all(
       list().map(async (w) => {
         if (w.health === undefined)
@@ -130,9 +132,10 @@ export function workersCollector(list: () => readonly { workerId: string; health
           const m = (await (await fetch(`${w.health}/metrics`, { signal })).json()) as WorkerMetrics;
           processed += (m.events ?? 0) + (m.rejected ?? 0);
           let rate = 0;
-          for (const shard of Object.values(m.shards ?? {})) {
+          for (const [shardId, shard] of Object.entries(m.shards ?? {})) {
             maxLagMs = Math.max(maxLagMs, shard.millisBehindLatest ?? 0);
             rate += shard.recordsPerSecond ?? 0;
+            shardMetrics.push({ shardId, workerId: w.workerId, ...shard });
           }
           return {
             workerId: w.workerId,
@@ -153,7 +156,7 @@ export function workersCollector(list: () => readonly { workerId: string; health
         }
       }),
     );
-    return { workers, totals: { processed, maxLagMs } };
+    return { workers, shardMetrics, totals: { processed, maxLagMs } };
   };
 }
 

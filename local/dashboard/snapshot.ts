@@ -121,8 +121,34 @@ export const emptySnapshot = (now: number): DashboardSnapshot => ({
   problems: [],
 });
 
-/** What one collector contributes; totals merge field by field. */
-export type SnapshotPart = Partial<Omit<DashboardSnapshot, "totals">> & { readonly totals?: Partial<Totals> };
+/** A worker's own figures for a shard it reads (its /metrics), joined into the lease table's rows. */
+export interface ShardMetrics {
+  readonly shardId: string;
+  readonly workerId: string;
+  readonly millisBehindLatest?: number;
+  readonly recordsPerSecond?: number;
+}
+
+/** What one collector contributes; totals merge field by field, shard metrics join the shard rows. */
+export type SnapshotPart = Partial<Omit<DashboardSnapshot, "totals">> & {
+  readonly totals?: Partial<Totals>;
+  readonly shardMetrics?: readonly ShardMetrics[];
+};
+
+/** Each lease row with its owner's figures for the shard (a worker that lost it may still report it). */
+function joinShardMetrics(shards: readonly ShardRow[], metrics: readonly ShardMetrics[]): ShardRow[] {
+  return shards.map((row) => {
+    const m =
+      metrics.find((x) => x.shardId === row.shardId && x.workerId === row.owner) ??
+      (row.owner === undefined ? undefined : metrics.find((x) => x.shardId === row.shardId));
+    if (m === undefined) return row;
+    return {
+      ...row,
+      ...(m.millisBehindLatest !== undefined ? { millisBehindLatest: m.millisBehindLatest } : {}),
+      ...(m.recordsPerSecond !== undefined ? { recordsPerSecond: m.recordsPerSecond } : {}),
+    };
+  });
+}
 
 /** One part of the snapshot, read from one source. A failing collector leaves its part empty. */
 export type Collector = (now: number) => Promise<SnapshotPart>;
@@ -141,11 +167,14 @@ export async function collectSnapshot(
     }),
   );
   const snapshot: { -readonly [K in keyof DashboardSnapshot]: DashboardSnapshot[K] } = emptySnapshot(now);
+  const shardMetrics: ShardMetrics[] = [];
   for (const part of parts) {
-    const { totals, problems, ...rest } = part;
+    const { totals, problems, shardMetrics: metrics, ...rest } = part;
     Object.assign(snapshot, rest);
     snapshot.totals = { ...snapshot.totals, ...totals };
     snapshot.problems = [...snapshot.problems, ...(problems ?? [])];
+    shardMetrics.push(...(metrics ?? []));
   }
+  snapshot.shards = joinShardMetrics(snapshot.shards, shardMetrics);
   return snapshot;
 }

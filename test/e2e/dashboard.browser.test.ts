@@ -61,6 +61,12 @@ describe("dashboard in a browser (Chromium)", function () {
       });
       expect(await alert.textContent()).to.contain("LHR-DXB");
       expect(await page.locator("#manifests tr").count()).to.be.greaterThan(0);
+      // The consumers panel: shards show their owner's lag and records/s (they were "–" before).
+      await page.waitForFunction(
+        `[...document.querySelectorAll("#shards tbody tr")].some((r) => r.cells[2].textContent !== "–" && r.cells[3].textContent !== "–")`,
+        undefined,
+        { timeout: 20_000 },
+      );
       const shot = path.join(SCREENSHOT_DIR ?? s.dir, "dashboard.png");
       await page.screenshot({ path: shot, fullPage: true });
       expect(fs.statSync(shot).size).to.be.greaterThan(20_000);

@@ -77,4 +77,48 @@ describe("dashboard server", () => {
     expect(snap.totals.alerts).to.equal(1);
     expect(snap.manifests).to.deep.equal([]);
   });
+
+  it("fills each lease's row with its owner's lag and records/s, not a former owner's", async () => {
+    const snap = await collectSnapshot(
+      {
+        leases: async () => ({
+          shards: [
+            { shardId: "shardId-000000000000", owner: "worker-2", checkpoint: "49" },
+            { shardId: "shardId-000000000001", owner: "worker-1" },
+            { shardId: "shardId-000000000002" },
+          ],
+        }),
+        workers: async () => ({
+          shardMetrics: [
+            { shardId: "shardId-000000000000", workerId: "worker-1", millisBehindLatest: 90_000 },
+            {
+              shardId: "shardId-000000000000",
+              workerId: "worker-2",
+              millisBehindLatest: 250,
+              recordsPerSecond: 40,
+            },
+            {
+              shardId: "shardId-000000000001",
+              workerId: "worker-1",
+              millisBehindLatest: 0,
+              recordsPerSecond: 12.5,
+            },
+          ],
+        }),
+      },
+      Date.UTC(2026, 10, 22),
+    );
+    expect(snap.shards).to.deep.equal([
+      {
+        shardId: "shardId-000000000000",
+        owner: "worker-2",
+        checkpoint: "49",
+        millisBehindLatest: 250,
+        recordsPerSecond: 40,
+      },
+      { shardId: "shardId-000000000001", owner: "worker-1", millisBehindLatest: 0, recordsPerSecond: 12.5 },
+      { shardId: "shardId-000000000002" },
+    ]);
+    expect(snap).to.not.have.property("shardMetrics");
+  });
 });
