@@ -9,6 +9,8 @@ interface ShardStats {
   lastBatchLatencyMs: number;
   recordsPerSecond: number;
   lastAt: number;
+  /** When this worker last wrote the shard's checkpoint (epoch ms); absent until it has. */
+  lastCheckpointAt?: number;
 }
 
 export interface MetricsSnapshot {
@@ -55,6 +57,20 @@ export class RuntimeMetrics {
     s.lastAt = now;
     if (millisBehindLatest !== undefined) s.millisBehindLatest = millisBehindLatest;
     this.shards.set(shardId, s);
+  }
+
+  recordCheckpoint(shardId: string, now: number): void {
+    const s = this.shards.get(shardId);
+    if (s !== undefined) s.lastCheckpointAt = now;
+    else
+      this.shards.set(shardId, {
+        records: 0,
+        batches: 0,
+        lastBatchLatencyMs: 0,
+        recordsPerSecond: 0,
+        lastAt: now,
+        lastCheckpointAt: now,
+      });
   }
 
   forget(shardId: string): void {

@@ -120,6 +120,7 @@ export class Scheduler {
             }),
       onBatch: (shardId, batch, ms) =>
         this.metrics.recordBatch(shardId, batch.records.length, batch.millisBehindLatest, ms, Date.now()),
+      onCheckpoint: (shardId) => this.metrics.recordCheckpoint(shardId, Date.now()),
       onError: (shardId, e) => this.d.onError?.(`shard ${shardId}`, e),
     });
     this.consumers.set(lease.leaseKey, consumer);

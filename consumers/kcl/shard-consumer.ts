@@ -29,6 +29,8 @@ export interface ShardConsumerDeps {
     Partial<Pick<KclConfig, "callProcessRecordsEvenForEmptyRecordList">>;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly onBatch?: (shardId: string, result: FetchResult, processingMs: number) => void;
+  /** A checkpoint of this shard was written (the lease table accepted it). */
+  readonly onCheckpoint?: (shardId: string, at: ExtendedSequenceNumber) => void;
   readonly onError?: (shardId: string, error: unknown) => void;
 }
 
@@ -57,9 +59,15 @@ export class ShardConsumer {
           ? { sequenceNumber: "SHARD_END", subSequenceNumber: 0 }
           : (position ?? this.lastDelivered);
         if (at === undefined) return true;
-        return this.d.coordinator.checkpoint(this.shardId, at);
+        return this.checkpointAt(at);
       },
     };
+  }
+
+  private async checkpointAt(at: ExtendedSequenceNumber): Promise<boolean> {
+    const ok = await this.d.coordinator.checkpoint(this.shardId, at);
+    if (ok) this.d.onCheckpoint?.(this.shardId, at);
+    return ok;
   }
 
   /** Runs the consumer to completion; resolves when it is DONE. */
@@ -164,7 +172,7 @@ export class ShardConsumer {
           checkpointer: {
             checkpoint: (position) => {
               if (position === undefined && last !== undefined) {
-                return this.d.coordinator.checkpoint(this.shardId, {
+                return this.checkpointAt({
                   sequenceNumber: last.sequenceNumber,
                   subSequenceNumber: last.subSequenceNumber,
                 });

@@ -109,12 +109,15 @@ interface WorkerMetrics {
   events?: number;
   rejected?: number;
   leasesHeld?: number;
-  shards?: Record<string, { millisBehindLatest?: number; recordsPerSecond?: number }>;
+  shards?: Record<
+    string,
+    { millisBehindLatest?: number; recordsPerSecond?: number; lastCheckpointAt?: number }
+  >;
 }
 
 /** Worker health and metrics from each worker's /health and /metrics endpoints. */
 export function workersCollector(list: () => readonly { workerId: string; health?: string }[]): Collector {
-  return async () => {
+  return async (now) => {
     let processed = 0;
     let maxLagMs = 0;
     const shardMetrics: ShardMetrics[] = [];
@@ -135,7 +138,17 @@ export function workersCollector(list: () => readonly { workerId: string; health
           for (const [shardId, shard] of Object.entries(m.shards ?? {})) {
             maxLagMs = Math.max(maxLagMs, shard.millisBehindLatest ?? 0);
             rate += shard.recordsPerSecond ?? 0;
-            shardMetrics.push({ shardId, workerId: w.workerId, ...shard });
+            shardMetrics.push({
+              shardId,
+              workerId: w.workerId,
+              ...(shard.millisBehindLatest !== undefined
+                ? { millisBehindLatest: shard.millisBehindLatest }
+                : {}),
+              ...(shard.recordsPerSecond !== undefined ? { recordsPerSecond: shard.recordsPerSecond } : {}),
+              ...(shard.lastCheckpointAt !== undefined
+                ? { checkpointAgeMs: Math.max(0, now - shard.lastCheckpointAt) }
+                : {}),
+            });
           }
           return {
             workerId: w.workerId,

@@ -44,6 +44,8 @@ export interface ShardRow {
   readonly checkpoint?: string;
   readonly millisBehindLatest?: number;
   readonly recordsPerSecond?: number;
+  /** How long ago the owner last wrote the checkpoint (absent until it has, this run). */
+  readonly checkpointAgeMs?: number;
 }
 
 export interface WorkerRow {
@@ -127,6 +129,7 @@ export interface ShardMetrics {
   readonly workerId: string;
   readonly millisBehindLatest?: number;
   readonly recordsPerSecond?: number;
+  readonly checkpointAgeMs?: number;
 }
 
 /** What one collector contributes; totals merge field by field, shard metrics join the shard rows. */
@@ -146,6 +149,7 @@ function joinShardMetrics(shards: readonly ShardRow[], metrics: readonly ShardMe
       ...row,
       ...(m.millisBehindLatest !== undefined ? { millisBehindLatest: m.millisBehindLatest } : {}),
       ...(m.recordsPerSecond !== undefined ? { recordsPerSecond: m.recordsPerSecond } : {}),
+      ...(m.checkpointAgeMs !== undefined ? { checkpointAgeMs: m.checkpointAgeMs } : {}),
     };
   });
 }

@@ -27,6 +27,10 @@ function fill(tableId, rows, render, emptyText) {
   );
 }
 
+function ageText(ms) {
+  return ms < 60_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
+}
+
 function lagText(ms) {
   if (ms === undefined || ms === null) return "–";
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
@@ -145,7 +149,11 @@ function render(s) {
         el("td", {}, sh.owner || "unowned"),
         el("td", {}, lagText(sh.millisBehindLatest)),
         el("td", {}, sh.recordsPerSecond === undefined ? "–" : fmt.format(Math.round(sh.recordsPerSecond))),
-        el("td", { title: sh.checkpoint || "" }, sh.checkpoint ? `…${sh.checkpoint.slice(-8)}` : "–"),
+        el(
+          "td",
+          { title: sh.checkpoint || "" },
+          `${sh.checkpoint ? `…${sh.checkpoint.slice(-8)}` : "–"}${sh.checkpointAgeMs === undefined ? "" : ` · ${ageText(sh.checkpointAgeMs)} ago`}`,
+        ),
       ),
     "no leases yet",
   );

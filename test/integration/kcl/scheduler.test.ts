@@ -118,6 +118,10 @@ describe("KCL scheduler on kinesis-local and dynalite", function () {
     await waitFor("all 2000 records", () => processed.size === 2000, 30_000);
     const owners = new Set(workers.flatMap((w) => w.shards()));
     expect(owners.size).to.equal(8);
+    // Each owner's metrics say when it last checkpointed its shards (the dashboard shows the age).
+    for (const w of workers)
+      for (const shard of w.shards())
+        expect(w.metrics.snapshot().shards[shard]?.lastCheckpointAt, shard).to.be.a("number");
   });
 
   it("hands a gracefully stopped worker's shards to the others within 2 s, after it checkpointed", async () => {

@@ -59,6 +59,11 @@ describe("consumer runtime parts", () => {
     expect(shardLine.RecordsPerSecond).to.be.closeTo(60, 0.001);
     expect(workerLine).to.include({ WorkerId: "w1", LeasesHeld: 3 });
     expect(m.snapshot().shards["shard-1"]).to.include({ records: 300, batches: 2 });
+    expect(m.snapshot().shards["shard-1"]?.lastCheckpointAt).to.equal(undefined);
+    m.recordCheckpoint("shard-1", 4000);
+    m.recordCheckpoint("shard-2", 4500);
+    expect(m.snapshot().shards["shard-1"]).to.include({ records: 300, lastCheckpointAt: 4000 });
+    expect(m.snapshot().shards["shard-2"]).to.include({ records: 0, lastCheckpointAt: 4500 });
   });
 
   it("creates leases for new shards (children at TRIM_HORIZON) and deletes finished parents once children started", async () => {

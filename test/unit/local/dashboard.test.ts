@@ -78,7 +78,7 @@ describe("dashboard server", () => {
     expect(snap.manifests).to.deep.equal([]);
   });
 
-  it("fills each lease's row with its owner's lag and records/s, not a former owner's", async () => {
+  it("fills each lease's row with its owner's lag, records/s and checkpoint age, not a former owner's", async () => {
     const snap = await collectSnapshot(
       {
         leases: async () => ({
@@ -96,6 +96,7 @@ describe("dashboard server", () => {
               workerId: "worker-2",
               millisBehindLatest: 250,
               recordsPerSecond: 40,
+              checkpointAgeMs: 4_000,
             },
             {
               shardId: "shardId-000000000001",
@@ -115,6 +116,7 @@ describe("dashboard server", () => {
         checkpoint: "49",
         millisBehindLatest: 250,
         recordsPerSecond: 40,
+        checkpointAgeMs: 4_000,
       },
       { shardId: "shardId-000000000001", owner: "worker-1", millisBehindLatest: 0, recordsPerSecond: 12.5 },
       { shardId: "shardId-000000000002" },
