@@ -48,7 +48,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const epochOf = (text: unknown) => Date.parse(`${String(text).replace(" ", "T")}Z`);
 
 describe("chaos run: kills, a rolling restart, throttling, a warehouse outage and a split, reconciled", function () {
-  this.timeout(420_000);
+  this.timeout(600_000);
   let stack: LocalStack;
   let dir: string;
   let aws: ReturnType<typeof createAwsClients>;
@@ -274,7 +274,7 @@ describe("chaos run: kills, a rolling restart, throttling, a warehouse outage an
       [...new Set([...got.keys(), ...want.keys()])]
         .filter((k) => JSON.stringify(got.get(k)) !== JSON.stringify(want.get(k)))
         .map((k) => `${k}: ${JSON.stringify(got.get(k))} ≠ ${JSON.stringify(want.get(k))}`);
-    await eventually("every pane", 150_000, async () => {
+    await eventually("every pane", 240_000, async () => {
       const wrong = differences(await readCounts("route_panes", "pane_start"), panes);
       if (wrong.length === 0) return true;
       // What a failure needs to be understood: each part of the first pane that differs, by shard.
