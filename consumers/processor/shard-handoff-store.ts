@@ -11,6 +11,7 @@ import {
   QueryCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { ShardHandoffState } from "../../analytics/demand/stream-items";
+import { isPermanentAwsError } from "../aws/permanent-errors";
 
 /** The layout this build writes and reads; a head of another version is refused, never misread. */
 export const HANDOFF_FORMAT = 1;
@@ -21,15 +22,13 @@ export const MAX_HANDOFF_BYTES = 64 * 1024 * 1024;
 /** Children start within the stream's retention; the items expire a week later (DynamoDB TTL in AWS). */
 const KEEP_SECONDS = 14 * 24 * 3600;
 
-const PERMANENT = new Set(["ValidationException", "ResourceNotFoundException", "AccessDeniedException"]);
-
 export class ShardHandoffError extends Error {
   readonly code = "SHARD_HANDOFF";
   readonly retryable: boolean;
   constructor(message: string, options?: { cause?: unknown; retryable?: boolean }) {
     super(message, options);
     this.name = "ShardHandoffError";
-    this.retryable = options?.retryable ?? !PERMANENT.has((options?.cause as Error | undefined)?.name ?? "");
+    this.retryable = options?.retryable ?? !isPermanentAwsError(options?.cause);
   }
 }
 

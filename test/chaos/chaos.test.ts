@@ -77,8 +77,7 @@ describe("chaos run: kills, a rolling restart, throttling, a warehouse outage an
     live.push(...started);
     return started;
   };
-  const replace = async (w: RunningService, how: "SIGKILL" | "SIGTERM") => {
-    live.splice(live.indexOf(w), 1);
+  const stopWorker = async (w: RunningService, how: "SIGKILL" | "SIGTERM") => {
     process.kill(w.pid, how);
     if (how === "SIGTERM") {
       // A graceful stop flushes its sinks, checkpoints and releases its leases, then exits by itself.
@@ -88,6 +87,10 @@ describe("chaos run: kills, a rolling restart, throttling, a warehouse outage an
       expect(exited).to.equal(true);
     }
     await w.stop();
+  };
+  const replace = async (w: RunningService, how: "SIGKILL" | "SIGTERM") => {
+    live.splice(live.indexOf(w), 1);
+    await stopWorker(w, how);
     const [next] = await startWorkers(1);
     note(`${how} ${w.name}, started ${next?.name}`);
   };
@@ -381,12 +384,7 @@ describe("chaos run: kills, a rolling restart, throttling, a warehouse outage an
     // Act again: every worker dies at once and the lease table is wiped, so the whole stream (the split's
     // parent and children included) is read again from the start; then they stop gracefully, which flushes
     // everything they rebuilt to the warehouse.
-    await Promise.all(
-      live.splice(0).map(async (w) => {
-        process.kill(w.pid, "SIGKILL");
-        await w.stop();
-      }),
-    );
+    await Promise.all(live.splice(0).map((w) => stopWorker(w, "SIGKILL")));
     const leases = await aws.dynamodb.send(new ScanCommand({ TableName: names.leaseTable }));
     for (const item of leases.Items ?? [])
       await aws.dynamodb.send(
@@ -407,15 +405,7 @@ describe("chaos run: kills, a rolling restart, throttling, a warehouse outage an
       }
       return seen >= entries.length ? seen : undefined;
     });
-    await Promise.all(
-      live.splice(0).map(async (w) => {
-        process.kill(w.pid, "SIGTERM");
-        await eventually(`${w.name} to exit after SIGTERM`, 30_000, async () =>
-          isAlive(w.pid) ? undefined : true,
-        );
-        await w.stop();
-      }),
-    );
+    await Promise.all(live.splice(0).map((w) => stopWorker(w, "SIGTERM")));
     note("replayed from the start, workers stopped");
     console.log(`${log.slice(-1).join("")}\n`);
 

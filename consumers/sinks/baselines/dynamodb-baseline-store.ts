@@ -9,9 +9,7 @@ import {
   PutItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { BaselinePoint, BaselineState, BaselineStore } from "../../../analytics/rules/route-baseline";
-
-/** A schema or permission mistake does not heal by retrying; throttling and timeouts do. */
-const PERMANENT = new Set(["ValidationException", "ResourceNotFoundException", "AccessDeniedException"]);
+import { isPermanentAwsError } from "../../aws/permanent-errors";
 
 export class BaselineStoreError extends Error {
   readonly code = "BASELINE_STORE";
@@ -19,7 +17,7 @@ export class BaselineStoreError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "BaselineStoreError";
-    this.retryable = !PERMANENT.has((options?.cause as Error | undefined)?.name ?? "");
+    this.retryable = !isPermanentAwsError(options?.cause);
   }
 }
 
