@@ -3,6 +3,7 @@
 import { isUtf8 } from "node:buffer";
 import type { TSchema } from "@sinclair/typebox";
 import { TypeCompiler, type ValueError, ValueErrorType } from "@sinclair/typebox/compiler";
+import { decodeCanonical } from "./canonical-decoder";
 import {
   EVENT_SCHEMAS,
   EVENT_TYPES,
@@ -11,6 +12,9 @@ import {
   MAX_RECORD_BYTES,
   SUPPORTED_VERSIONS,
 } from "./schema";
+import { isCalendarDate, parseTimestamp } from "./timestamps";
+
+export { isCalendarDate, parseTimestamp } from "./timestamps";
 
 export type RejectionCode =
   | "too_large"
@@ -61,6 +65,18 @@ const toBytes = (input: Uint8Array | string): Uint8Array =>
 /** Decodes one record. Never throws: every failure is a rejection. */
 export function decodeRecord(input: Uint8Array | string): DecodeResult {
   const raw = toBytes(input);
+  if (raw.byteLength > MAX_RECORD_BYTES) {
+    return reject("too_large", "", `record is ${raw.byteLength} bytes, over the 1 MiB limit`, raw);
+  }
+  // Most records take the one-pass path; it only ever accepts, so every rejection comes from the full one.
+  return decodeCanonical(raw) ?? decodeInFull(raw);
+}
+
+/**
+ * The general decoder: UTF-8 check, JSON.parse, the compiled contract, the semantic checks. Exported for the
+ * test that holds the fast path to it; callers use decodeRecord.
+ */
+export function decodeInFull(raw: Uint8Array): DecodeResult {
   if (raw.byteLength > MAX_RECORD_BYTES) {
     return reject("too_large", "", `record is ${raw.byteLength} bytes, over the 1 MiB limit`, raw);
   }
@@ -153,8 +169,7 @@ function checkSemantics(event: FlightEvent, raw: Uint8Array): DecodeResult {
       `is not a real date-time (got ${preview(event.occurredAt)})`,
       raw,
     );
-  const dd = event.departureDate;
-  if (!isRealDate(digits(dd, 0, 4), digits(dd, 5, 2), digits(dd, 8, 2))) {
+  if (!isCalendarDate(event.departureDate)) {
     return reject(
       "invalid_field",
       "/departureDate",
@@ -185,71 +200,6 @@ function checkSemantics(event: FlightEvent, raw: Uint8Array): DecodeResult {
     if (arr <= dep) return reject("invalid_field", "/arrivalTime", "must be after departureTime", raw);
   }
   return { ok: true, event, eventTimeMs };
-}
-
-/**
- * Epoch ms of an ISO-8601 timestamp already matching the schema pattern, or undefined if it is not a real
- * instant (month 13, 30 February, 25:00). Hand-parsed: Date.parse costs several times more on the hot path.
- */
-export function parseTimestamp(iso: string): number | undefined {
-  const year = digits(iso, 0, 4);
-  const month = digits(iso, 5, 2);
-  const day = digits(iso, 8, 2);
-  if (!isRealDate(year, month, day)) return undefined;
-  const hour = digits(iso, 11, 2);
-  const minute = digits(iso, 14, 2);
-  let i = 16;
-  let second = 0;
-  let millis = 0;
-  if (iso.charCodeAt(i) === 58 /* : */) {
-    second = digits(iso, 17, 2);
-    i = 19;
-    if (iso.charCodeAt(i) === 46 /* . */) {
-      let j = i + 1;
-      let scale = 100;
-      while (j < iso.length && iso.charCodeAt(j) >= 48 && iso.charCodeAt(j) <= 57) {
-        millis += (iso.charCodeAt(j) - 48) * scale;
-        scale /= 10;
-        j++;
-      }
-      millis = Math.floor(millis);
-      i = j;
-    }
-  }
-  if (hour > 23 || minute > 59 || second > 59) return undefined;
-  let offsetMinutes = 0;
-  const sign = iso.charCodeAt(i);
-  if (sign === 43 /* + */ || sign === 45 /* - */) {
-    const oh = digits(iso, i + 1, 2);
-    const om = digits(iso, i + 4, 2);
-    if (oh > 18 || om > 59) return undefined;
-    offsetMinutes = (sign === 43 ? 1 : -1) * (oh * 60 + om);
-  }
-  return Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000;
-}
-
-/** Integer value of `n` ASCII digits at `at` (the schema pattern has already checked they are digits). */
-function digits(s: string, at: number, n: number): number {
-  let v = 0;
-  for (let k = at; k < at + n; k++) v = v * 10 + (s.charCodeAt(k) - 48);
-  return v;
-}
-
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-function isRealDate(y: number, m: number, d: number): boolean {
-  if (m < 1 || m > 12 || d < 1) return false;
-  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-  const max = m === 2 && leap ? 29 : (DAYS_IN_MONTH[m - 1] ?? 0);
-  return d <= max;
-}
-
-/** True for a real YYYY-MM-DD date (rejects 2026-02-30). */
-export function isCalendarDate(ymd: string): boolean {
-  return (
-    /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(ymd) &&
-    isRealDate(digits(ymd, 0, 4), digits(ymd, 5, 2), digits(ymd, 8, 2))
-  );
 }
 
 function findForbiddenKey(value: unknown, path: string): string | undefined {

@@ -1,0 +1,616 @@
+// The decoder's fast path: one pass over the record's bytes that parses and validates a well-formed event
+// in the shape producers write (compact JSON, ASCII, no escapes), without JSON.parse, regular expressions
+// or the generic schema walk. It only ever *accepts*: anything it is not certain of (whitespace, escapes,
+// non-ASCII, exponents, unknown or repeated keys, any invalid field) returns `undefined` and the full
+// decoder decides, so rejections keep their exact code, path and reason. What it accepts equals what the
+// full decoder accepts, field for field and key order included; test/unit/analytics/events/
+// canonical-decoder.test.ts checks that on generated and mutated records. The patterns it implements by
+// hand are checked against the contract's at load (`assertContractUnchanged`), so a change to schema.ts
+// cannot silently leave this path validating the old contract.
+import {
+  BookingRef,
+  Cabin,
+  Channel,
+  Currency,
+  EVENT_SCHEMAS,
+  EVENT_TYPES,
+  EventId,
+  type EventType,
+  type FlightEvent,
+  FlightNumber,
+  FlightScheduledSchema,
+  IataAirport,
+  LocalDate,
+  Money,
+  SeatCount,
+  SUPPORTED_VERSIONS,
+  Timestamp,
+} from "./schema";
+import { isRealDate, parseTimestamp } from "./timestamps";
+
+/** What the fast path returns for a record it accepts (the decoder's `ok` result). */
+export interface CanonicalEvent {
+  readonly ok: true;
+  readonly event: FlightEvent;
+  readonly eventTimeMs: number;
+}
+
+// Field kinds: how a key's value is parsed and checked.
+enum Kind {
+  EventId,
+  Type,
+  Version,
+  Timestamp,
+  FlightNumber,
+  LocalDate,
+  Airport,
+  Capacity,
+  AircraftType,
+  BookingRef,
+  Cabin,
+  SeatCount,
+  Money,
+  Channel,
+}
+
+const FIELDS: readonly (readonly [name: string, kind: Kind])[] = [
+  ["eventId", Kind.EventId],
+  ["type", Kind.Type],
+  ["version", Kind.Version],
+  ["occurredAt", Kind.Timestamp],
+  ["flightNumber", Kind.FlightNumber],
+  ["departureDate", Kind.LocalDate],
+  ["origin", Kind.Airport],
+  ["destination", Kind.Airport],
+  ["departureTime", Kind.Timestamp],
+  ["arrivalTime", Kind.Timestamp],
+  ["capacity", Kind.Capacity],
+  ["aircraftType", Kind.AircraftType],
+  ["bookingRef", Kind.BookingRef],
+  ["cabin", Kind.Cabin],
+  ["seats", Kind.SeatCount],
+  ["passengers", Kind.SeatCount],
+  ["fare", Kind.Money],
+  ["refund", Kind.Money],
+  ["channel", Kind.Channel],
+];
+const FIELD_NAMES = FIELDS.map(([name]) => name);
+const FIELD_KINDS = FIELDS.map(([, kind]) => kind);
+const field = (name: string): number => {
+  const id = FIELD_NAMES.indexOf(name);
+  if (id < 0) throw new Error(`canonical decoder: no field kind for ${name}; update canonical-decoder.ts`);
+  return id;
+};
+const EVENT_ID = field("eventId");
+const TYPE = field("type");
+const VERSION = field("version");
+const OCCURRED_AT = field("occurredAt");
+const FLIGHT_NUMBER = field("flightNumber");
+const DEPARTURE_DATE = field("departureDate");
+const ORIGIN = field("origin");
+const DESTINATION = field("destination");
+const DEPARTURE_TIME = field("departureTime");
+const ARRIVAL_TIME = field("arrivalTime");
+const CAPACITY = field("capacity");
+const AIRCRAFT_TYPE = field("aircraftType");
+const BOOKING_REF = field("bookingRef");
+const CABIN = field("cabin");
+const SEATS = field("seats");
+const PASSENGERS = field("passengers");
+const FARE = field("fare");
+const REFUND = field("refund");
+const CHANNEL = field("channel");
+
+/** `"name":` of every field: a key is recognised and stepped over in one compare. */
+const QUOTED_KEYS = FIELD_NAMES.map((n) => Buffer.from(`"${n}":`, "latin1"));
+
+/**
+ * Field ids by (key length, first byte), two slots each (no more than two keys share both), -1 for none:
+ * the fallback when a key is not the one the contract's order predicts.
+ */
+const MAX_KEY = 32;
+const keySlot = (length: number, first: number) => (length * 128 + first) * 2;
+const KEY_CANDIDATES = new Int8Array(MAX_KEY * 128 * 2).fill(-1);
+FIELD_NAMES.forEach((name, id) => {
+  const slot = keySlot(name.length, name.charCodeAt(0));
+  const free = KEY_CANDIDATES[slot] === -1 ? slot : slot + 1;
+  if (KEY_CANDIDATES[free] !== -1) throw new Error("canonical decoder: three keys share a slot");
+  KEY_CANDIDATES[free] = id;
+});
+
+type Values = unknown[];
+type Build = (v: Values, seen: number) => FlightEvent;
+const has = (seen: number, id: number) => (seen & (1 << id)) !== 0;
+
+// The event as JSON.parse would build it from keys in the contract's order, written as literals so every
+// event of a type shares one hidden class (a key-by-key build costs more than the whole scan). Checked
+// against the contract's property order at load.
+const BUILDERS: Record<EventType, Build> = {
+  "flight.scheduled": (v, seen) => {
+    const e = {
+      eventId: v[EVENT_ID],
+      type: v[TYPE],
+      version: v[VERSION],
+      occurredAt: v[OCCURRED_AT],
+      flightNumber: v[FLIGHT_NUMBER],
+      departureDate: v[DEPARTURE_DATE],
+      origin: v[ORIGIN],
+      destination: v[DESTINATION],
+      departureTime: v[DEPARTURE_TIME],
+      arrivalTime: v[ARRIVAL_TIME],
+      capacity: v[CAPACITY],
+    } as Record<string, unknown>;
+    if (has(seen, AIRCRAFT_TYPE)) e["aircraftType"] = v[AIRCRAFT_TYPE];
+    return e as unknown as FlightEvent;
+  },
+  "booking.created": (v) =>
+    ({
+      eventId: v[EVENT_ID],
+      type: v[TYPE],
+      version: v[VERSION],
+      occurredAt: v[OCCURRED_AT],
+      bookingRef: v[BOOKING_REF],
+      flightNumber: v[FLIGHT_NUMBER],
+      departureDate: v[DEPARTURE_DATE],
+      origin: v[ORIGIN],
+      destination: v[DESTINATION],
+      cabin: v[CABIN],
+      seats: v[SEATS],
+      fare: v[FARE],
+      channel: v[CHANNEL],
+    }) as unknown as FlightEvent,
+  "booking.cancelled": (v, seen) => {
+    const e = {
+      eventId: v[EVENT_ID],
+      type: v[TYPE],
+      version: v[VERSION],
+      occurredAt: v[OCCURRED_AT],
+      bookingRef: v[BOOKING_REF],
+      flightNumber: v[FLIGHT_NUMBER],
+      departureDate: v[DEPARTURE_DATE],
+      origin: v[ORIGIN],
+      destination: v[DESTINATION],
+      cabin: v[CABIN],
+      seats: v[SEATS],
+    } as Record<string, unknown>;
+    if (has(seen, REFUND)) e["refund"] = v[REFUND];
+    return e as unknown as FlightEvent;
+  },
+  "search.performed": (v) =>
+    ({
+      eventId: v[EVENT_ID],
+      type: v[TYPE],
+      version: v[VERSION],
+      occurredAt: v[OCCURRED_AT],
+      origin: v[ORIGIN],
+      destination: v[DESTINATION],
+      departureDate: v[DEPARTURE_DATE],
+      passengers: v[PASSENGERS],
+      cabin: v[CABIN],
+      channel: v[CHANNEL],
+    }) as unknown as FlightEvent,
+};
+
+/** Per event type: its fields in the contract's order, which must or may appear, and how to build it. */
+interface TypeShape {
+  readonly type: EventType;
+  readonly order: readonly number[];
+  /** The field expected after each one (index: field id + 1; -1 = none), to recognise keys by prediction. */
+  readonly next: Int8Array;
+  readonly required: number;
+  readonly allowed: number;
+  /** Version 1 is the only one this path reads; a type that no longer supports it always defers. */
+  readonly readsVersion1: boolean;
+  readonly build: Build;
+}
+
+const nextTable = (order: readonly number[]) => {
+  const next = new Int8Array(FIELDS.length + 1).fill(-1);
+  next[0] = order[0] ?? -1;
+  order.forEach((id, k) => {
+    next[id + 1] = order[k + 1] ?? -1;
+  });
+  return next;
+};
+
+const SHAPES: readonly TypeShape[] = EVENT_TYPES.map((type) => {
+  const schema = EVENT_SCHEMAS[type] as unknown as {
+    properties: Record<string, unknown>;
+    required?: string[];
+  };
+  const bits = (names: readonly string[]) => names.reduce((m, n) => m | (1 << field(n)), 0);
+  const order = Object.keys(schema.properties).map(field);
+  const version = (schema.properties["version"] as { const?: unknown } | undefined)?.const;
+  const shape: TypeShape = {
+    type,
+    order,
+    next: nextTable(order),
+    required: bits(schema.required ?? []),
+    allowed: bits(Object.keys(schema.properties)),
+    readsVersion1: version === 1 && SUPPORTED_VERSIONS[type].includes(1),
+    build: BUILDERS[type],
+  };
+  const built = Object.keys(shape.build(FIELD_NAMES, shape.allowed));
+  if (built.join() !== Object.keys(schema.properties).join())
+    throw new Error(
+      `canonical decoder: the ${type} builder writes ${built.join()}; update canonical-decoder.ts`,
+    );
+  return shape;
+});
+/** Before the type is known, every type starts with the same envelope. */
+const ENVELOPE_NEXT = nextTable([EVENT_ID, TYPE, VERSION, OCCURRED_AT]);
+const TYPE_BYTES = EVENT_TYPES.map((t) => Buffer.from(t, "latin1"));
+
+const literals = (union: unknown) => (union as { anyOf: { const: string }[] }).anyOf.map((s) => s.const);
+const enumOf = (values: readonly string[]) => ({
+  values,
+  bytes: values.map((v) => Buffer.from(v, "latin1")),
+});
+const CABINS = enumOf(literals(Cabin));
+const CHANNELS = enumOf(literals(Channel));
+
+const range = (schema: unknown) => schema as { minimum: number; maximum: number };
+const CAPACITY_RANGE = range(FlightScheduledSchema.properties.capacity);
+const SEAT_RANGE = range(SeatCount);
+const AMOUNT_RANGE = range(Money.properties.amount);
+
+/** Three upper-case letters as one index: currencies and airports are looked up, not sliced. */
+const code3 = (b: Uint8Array, at: number) =>
+  ((b[at] as number) - 65) * 676 + ((b[at + 1] as number) - 65) * 26 + ((b[at + 2] as number) - 65);
+const CURRENCY_BY_CODE: (string | undefined)[] = new Array(26 * 26 * 26).fill(undefined);
+for (const c of literals(Currency)) CURRENCY_BY_CODE[code3(Buffer.from(c, "latin1"), 0)] = c;
+// Airports are any three letters; each distinct code is built once and shared, which also makes route keys
+// built from them cheap to compare.
+const AIRPORT_BY_CODE: (string | undefined)[] = new Array(26 * 26 * 26).fill(undefined);
+
+const latin1Slice = (
+  Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }
+).latin1Slice;
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isUpper = (c: number) => c >= 65 && c <= 90;
+const isUpperOrDigit = (c: number) => isUpper(c) || isDigit(c);
+const isAlnum = (c: number) => isUpperOrDigit(c) || (c >= 97 && c <= 122);
+
+// One record is decoded at a time and its values are copied into the event before the next: scratch space
+// shared across calls (which fields are current is `seen`).
+const VALUES: Values = new Array(FIELDS.length).fill(undefined);
+const ORDER = new Int8Array(FIELDS.length);
+
+/**
+ * Parses a record in the canonical shape. Returns the accepted event, or undefined when the full decoder
+ * must look (which includes every record that is invalid, and some valid ones written differently).
+ */
+export function decodeCanonical(b: Uint8Array): CanonicalEvent | undefined {
+  const n = b.length;
+  if (n < 2 || b[0] !== LBRACE) return undefined;
+  // One native call for the whole record; field values are then cheap JS substrings of it. Only an
+  // all-ASCII record is ever accepted, and there Latin-1 and UTF-8 read the same.
+  const text = latin1Slice.call(b, 0, n);
+  const values = VALUES;
+  let shape: TypeShape | undefined;
+  let seen = 0;
+  let count = 0;
+  let last = -1;
+  let i = 1;
+  for (;;) {
+    let id = (shape === undefined ? ENVELOPE_NEXT : shape.next)[last + 1] as number;
+    if (id >= 0 && sameBytes(b, i, QUOTED_KEYS[id] as Uint8Array))
+      i += (QUOTED_KEYS[id] as Uint8Array).length;
+    else {
+      id = keyAt(b, i);
+      if (id < 0) return undefined;
+      i += (QUOTED_KEYS[id] as Uint8Array).length;
+    }
+    if (has(seen, id)) return undefined;
+    seen |= 1 << id;
+    ORDER[count++] = id;
+    last = id;
+    i = parseValue(FIELD_KINDS[id] as Kind, b, text, i, id);
+    if (i < 0) return undefined;
+    if (id === TYPE) shape = SHAPES[values[TYPE] as number];
+    const c = b[i];
+    if (c === COMMA) i++;
+    else if (c === RBRACE && i === n - 1) break;
+    else return undefined;
+  }
+  if (shape === undefined || !shape.readsVersion1) return undefined;
+  if ((seen & shape.required) !== shape.required || (seen & ~shape.allowed) !== 0) return undefined;
+  if (values[ORIGIN] === values[DESTINATION]) return undefined;
+  const eventTimeMs = parseTimestamp(values[OCCURRED_AT] as string);
+  if (eventTimeMs === undefined) return undefined;
+  if (shape.type === "flight.scheduled") {
+    const dep = parseTimestamp(values[DEPARTURE_TIME] as string);
+    const arr = parseTimestamp(values[ARRIVAL_TIME] as string);
+    if (dep === undefined || arr === undefined || arr <= dep) return undefined;
+  }
+  values[TYPE] = shape.type;
+  const event = inContractOrder(shape, seen, count) ? shape.build(values, seen) : buildInOrder(values, count);
+  return { ok: true, event, eventTimeMs };
+}
+
+/** The field whose `"name":` starts at `at`, or -1. */
+function keyAt(b: Uint8Array, at: number): number {
+  let k = at + 1;
+  while (k < b.length && b[k] !== QUOTE) k++;
+  const length = k - at - 1;
+  if (length < 1 || length >= MAX_KEY) return -1;
+  const slot = keySlot(length, (b[at + 1] as number) & 127);
+  for (let c = slot; c < slot + 2; c++) {
+    const id = KEY_CANDIDATES[c] as number;
+    if (id >= 0 && sameBytes(b, at, QUOTED_KEYS[id] as Uint8Array)) return id;
+  }
+  return -1;
+}
+
+/** Whether the keys came in the contract's order (optional ones may be absent). */
+function inContractOrder(shape: TypeShape, seen: number, count: number): boolean {
+  let k = 0;
+  for (const id of shape.order) if (has(seen, id) && ORDER[k++] !== id) return false;
+  return k === count;
+}
+
+/** Keys in another order: built key by key, as JSON.parse would (slower, and rare). */
+function buildInOrder(values: Values, count: number): FlightEvent {
+  const event: Record<string, unknown> = {};
+  for (let k = 0; k < count; k++) {
+    const id = ORDER[k] as number;
+    event[FIELD_NAMES[id] as string] = values[id];
+  }
+  return event as unknown as FlightEvent;
+}
+
+function enumAt(options: readonly Uint8Array[], b: Uint8Array, at: number): number {
+  for (let e = 0; e < options.length; e++) {
+    const bytes = options[e] as Uint8Array;
+    if (b[at + bytes.length] === QUOTE && sameBytes(b, at, bytes)) return e;
+  }
+  return -1;
+}
+
+const sameBytes = (b: Uint8Array, at: number, expected: Uint8Array): boolean => {
+  for (let j = 0; j < expected.length; j++) if (b[at + j] !== expected[j]) return false;
+  return true;
+};
+
+/**
+ * Parses the value of field `id` at `at` into VALUES; returns the index after it, or -1 to defer. String
+ * values are checked as they are scanned, so a string ends only at a quote reached through valid characters
+ * (never an escape, a control character or a non-ASCII byte).
+ */
+function parseValue(kind: Kind, b: Uint8Array, text: string, at: number, id: number): number {
+  const values = VALUES;
+  switch (kind) {
+    case Kind.Version:
+      values[id] = 1;
+      return b[at] === 49 /* 1 */ ? at + 1 : -1;
+    case Kind.Capacity:
+    case Kind.SeatCount: {
+      const end = numberEnd(b, at);
+      if (end < 0) return -1;
+      const v = numberValue(b, at, end);
+      const { minimum, maximum } = kind === Kind.Capacity ? CAPACITY_RANGE : SEAT_RANGE;
+      if (!Number.isInteger(v) || v < minimum || v > maximum) return -1;
+      values[id] = v;
+      return end;
+    }
+    case Kind.Money:
+      return parseMoney(b, at, id);
+  }
+  if (b[at] !== QUOTE) return -1;
+  const s = at + 1;
+  let close = -1;
+  switch (kind) {
+    case Kind.Type: {
+      const t = enumAt(TYPE_BYTES, b, s);
+      if (t < 0) return -1;
+      values[id] = t;
+      return s + (TYPE_BYTES[t] as Uint8Array).length + 1;
+    }
+    case Kind.Cabin:
+    case Kind.Channel: {
+      const names = kind === Kind.Cabin ? CABINS : CHANNELS;
+      const e = enumAt(names.bytes, b, s);
+      if (e < 0) return -1;
+      values[id] = names.values[e];
+      return s + (names.bytes[e] as Uint8Array).length + 1;
+    }
+    case Kind.Airport: {
+      if (!isUpper(b[s] as number) || !isUpper(b[s + 1] as number) || !isUpper(b[s + 2] as number)) return -1;
+      if (b[s + 3] !== QUOTE) return -1;
+      const code = code3(b, s);
+      let name = AIRPORT_BY_CODE[code];
+      if (name === undefined) {
+        name = text.slice(s, s + 3);
+        AIRPORT_BY_CODE[code] = name;
+      }
+      values[id] = name;
+      return s + 4;
+    }
+    case Kind.EventId: {
+      if (!isAlnum(b[s] as number)) return -1;
+      let j = s + 1;
+      for (;;) {
+        const c = b[j] as number;
+        if (isAlnum(c) || c === 46 || c === 95 || c === 58 || c === 45) j++;
+        else break;
+      }
+      if (j - s > 128) return -1;
+      close = j;
+      break;
+    }
+    case Kind.Timestamp:
+      close = timestampEnd(b, s);
+      break;
+    case Kind.FlightNumber: {
+      if (!isUpperOrDigit(b[s] as number) || !isUpperOrDigit(b[s + 1] as number)) return -1;
+      let j = s + 2;
+      while (isDigit(b[j] as number)) j++;
+      const digitCount = j - (s + 2);
+      if (digitCount < 1 || digitCount > 4) return -1;
+      if (isUpper(b[j] as number)) j++;
+      close = j;
+      break;
+    }
+    case Kind.LocalDate:
+      if (!isDateShape(b, s)) return -1;
+      if (!isRealDate(digits(b, s, 4), digits(b, s + 5, 2), digits(b, s + 8, 2))) return -1;
+      close = s + 10;
+      break;
+    case Kind.AircraftType:
+    case Kind.BookingRef: {
+      let j = s;
+      while (isUpperOrDigit(b[j] as number)) j++;
+      const len = j - s;
+      if (kind === Kind.BookingRef ? len !== 6 : len < 3 || len > 4) return -1;
+      close = j;
+      break;
+    }
+  }
+  if (close < 0 || b[close] !== QUOTE) return -1;
+  values[id] = text.slice(s, close);
+  return close + 1;
+}
+
+/** `{"amount":<number>,"currency":"XXX"}` in either order, nothing else. */
+function parseMoney(b: Uint8Array, at: number, id: number): number {
+  if (b[at] !== LBRACE) return -1;
+  let amount: number | undefined;
+  let currency: string | undefined;
+  let amountFirst = false;
+  let i = at + 1;
+  for (;;) {
+    if (amount === undefined && sameBytes(b, i, AMOUNT_KEY)) {
+      i += AMOUNT_KEY.length;
+      const end = numberEnd(b, i);
+      if (end < 0) return -1;
+      amount = numberValue(b, i, end);
+      if (amount < AMOUNT_RANGE.minimum || amount > AMOUNT_RANGE.maximum) return -1;
+      amountFirst = currency === undefined;
+      i = end;
+    } else if (currency === undefined && sameBytes(b, i, CURRENCY_KEY)) {
+      i += CURRENCY_KEY.length;
+      if (b[i] !== QUOTE || b[i + 4] !== QUOTE) return -1;
+      if (!isUpper(b[i + 1] as number) || !isUpper(b[i + 2] as number) || !isUpper(b[i + 3] as number))
+        return -1;
+      currency = CURRENCY_BY_CODE[code3(b, i + 1)];
+      if (currency === undefined) return -1;
+      i += 5;
+    } else return -1;
+    if (b[i] === COMMA) i++;
+    else if (b[i] === RBRACE) break;
+    else return -1;
+  }
+  if (amount === undefined || currency === undefined) return -1;
+  VALUES[id] = amountFirst ? { amount, currency } : { currency, amount };
+  return i + 1;
+}
+const AMOUNT_KEY = Buffer.from('"amount":', "latin1");
+const CURRENCY_KEY = Buffer.from('"currency":', "latin1");
+
+/**
+ * End of a non-negative JSON number without exponent and with at most 15 digits, or -1. Within those
+ * bounds digits / 10^fraction is exactly the double JSON.parse gives (both operands are exact, and one
+ * IEEE division rounds correctly).
+ */
+function numberEnd(b: Uint8Array, at: number): number {
+  let j = at;
+  if (b[j] === 48 /* 0 */) j++;
+  else if (isDigit(b[j] as number)) while (isDigit(b[j] as number)) j++;
+  else return -1;
+  let digitCount = j - at;
+  if (b[j] === 46 /* . */) {
+    j++;
+    const f = j;
+    while (isDigit(b[j] as number)) j++;
+    if (j === f) return -1;
+    digitCount += j - f;
+  }
+  const c = b[j];
+  if (c === 101 || c === 69 || digitCount > 15) return -1;
+  return j;
+}
+
+function numberValue(b: Uint8Array, at: number, end: number): number {
+  let mantissa = 0;
+  let scale = 1;
+  let inFraction = false;
+  for (let j = at; j < end; j++) {
+    const c = b[j] as number;
+    if (c === 46) inFraction = true;
+    else {
+      mantissa = mantissa * 10 + (c - 48);
+      if (inFraction) scale *= 10;
+    }
+  }
+  return mantissa / scale;
+}
+
+function digits(b: Uint8Array, at: number, n: number): number {
+  let v = 0;
+  for (let k = at; k < at + n; k++) v = v * 10 + ((b[k] as number) - 48);
+  return v;
+}
+
+const allDigits = (b: Uint8Array, at: number, n: number): boolean => {
+  for (let k = at; k < at + n; k++) if (!isDigit(b[k] as number)) return false;
+  return true;
+};
+
+/** YYYY-MM-DD, digits only (the calendar is checked by the caller). */
+const isDateShape = (b: Uint8Array, s: number): boolean =>
+  allDigits(b, s, 4) &&
+  b[s + 4] === 45 &&
+  allDigits(b, s + 5, 2) &&
+  b[s + 7] === 45 &&
+  allDigits(b, s + 8, 2);
+
+/** End of the contract's Timestamp pattern at `s`, YYYY-MM-DDTHH:MM[:SS[.f{1,9}]](Z|±HH:MM), or -1. */
+function timestampEnd(b: Uint8Array, s: number): number {
+  if (!isDateShape(b, s) || b[s + 10] !== 84 /* T */) return -1;
+  if (!allDigits(b, s + 11, 2) || b[s + 13] !== COLON || !allDigits(b, s + 14, 2)) return -1;
+  let j = s + 16;
+  if (b[j] === COLON) {
+    if (!allDigits(b, j + 1, 2)) return -1;
+    j += 3;
+    if (b[j] === 46 /* . */) {
+      const f = j + 1;
+      j = f;
+      while (isDigit(b[j] as number)) j++;
+      if (j - f < 1 || j - f > 9) return -1;
+    }
+  }
+  if (b[j] === 90 /* Z */) return j + 1;
+  if (b[j] !== 43 && b[j] !== 45) return -1;
+  return allDigits(b, j + 1, 2) && b[j + 3] === COLON && allDigits(b, j + 4, 2) ? j + 6 : -1;
+}
+
+/**
+ * The hand-written checks above implement these patterns; if schema.ts changes one, this path must change
+ * with it, so loading fails loudly instead of accepting by the old contract.
+ */
+function assertContractUnchanged(): void {
+  const implemented: [schema: { pattern?: string }, pattern: string][] = [
+    [EventId, "^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"],
+    [
+      Timestamp,
+      "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})$",
+    ],
+    [FlightNumber, "^[A-Z0-9]{2}[0-9]{1,4}[A-Z]?$"],
+    [LocalDate, "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"],
+    [IataAirport, "^[A-Z]{3}$"],
+    [BookingRef, "^[A-Z0-9]{6}$"],
+  ];
+  for (const [schema, pattern] of implemented)
+    if (schema.pattern !== pattern)
+      throw new Error(
+        `canonical decoder: the contract's pattern ${schema.pattern} changed (implemented: ${pattern}); update canonical-decoder.ts`,
+      );
+}
+assertContractUnchanged();
