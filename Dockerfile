@@ -22,4 +22,5 @@ USER nonroot
 EXPOSE 8080
 # ECS sends SIGTERM on deploys and scale-in; the worker hands its leases over within the task's
 # stopTimeout (120 s). Distroless runs node as PID 1 with the signal delivered to it directly.
-CMD ["dist/consumers/main.js", "worker"]
+# The V8 flags are consumers/node-flags.ts's (a test keeps the two equal).
+CMD ["--max-semi-space-size=64", "dist/consumers/main.js", "worker"]

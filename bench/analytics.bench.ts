@@ -6,7 +6,7 @@ import { demandOptions } from "../analytics/demand/demand-options";
 import { decodeRecord } from "../analytics/events";
 import { loadRawReference, loadReference, type ReferenceEvent } from "../test/fixtures/demand-reference";
 import { dayOfTraffic } from "../test/fixtures/demand-traffic";
-import { BATCH, interleavedBatches, runDemandPipeline } from "./demand-delivery";
+import { BATCH, interleavedBatches, outputDigest, runDemandPipeline } from "./demand-delivery";
 import {
   type Measurement,
   measure,
@@ -52,6 +52,8 @@ async function main() {
   // Interleaved rounds after a warm-up (JIT, DuckDB's caches): each round times the three runs back to
   // back, so a noisy neighbour slows a round's runs alike and the per-round ratio holds still.
   let duckPanes = 0;
+  const { digest, outputs } = outputDigest(delivery, traffic.keys(), options);
+  console.log(`outputs: ${outputs.toLocaleString("en-US")} panes, windows and alerts, sha256 ${digest}`);
   runOurs();
   duckPanes = (await fromRaw.panes(options)).length;
   if (panes !== duckPanes) throw new Error(`pane counts differ: ours ${panes}, DuckDB ${duckPanes}`);
@@ -92,6 +94,8 @@ async function main() {
     table([medianRun(runs.duckRaw), medianRun(runs.duckTyped), ours]),
     "",
     `Per-round ratio to DuckDB from the same raw JSON: ${ratio.ratios.map((x) => `${x.toFixed(2)}×`).join(", ")}.`,
+    "",
+    `Outputs: ${outputs.toLocaleString("en-US")} panes, windows and alerts; SHA-256 over them in emission order \`${digest}\` (an optimisation that changes it changed an output).`,
     "",
     `flightpulse: ${Math.round(perSecond(ours)).toLocaleString("en-US")} events/s, ${microsPerEvent(ours).toFixed(2)} µs/event.`,
     "",

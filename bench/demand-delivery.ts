@@ -1,18 +1,25 @@
 // Shared by the analytics and Flink benchmarks: a simulated day delivered as Kinesis would (batches of 500
 // records per shard, shards interleaved), and one run of the workers' RxJS demand pipeline over it.
+import { createHash } from "node:crypto";
 import { from, VirtualTimeScheduler } from "rxjs";
 import type { DemandOptions } from "../analytics/demand/demand-options";
 import { demandPipeline } from "../analytics/demand/demand-pipeline";
-import type { DemandInput, PositionedEvent } from "../analytics/demand/stream-items";
+import type { DemandInput, DemandOutput, PositionedEvent } from "../analytics/demand/stream-items";
 import { decodeRecord } from "../analytics/events";
 import { InMemoryBaselineStore } from "../analytics/rules/route-baseline";
 import type { DeliveredRecord } from "../test/fixtures/demand-traffic";
 
 export const BATCH = 500;
 
+/** A record as GetRecords hands it over: the sequence number is already a string. */
+export interface KinesisLikeRecord {
+  readonly sequenceNumber: string;
+  readonly data: Uint8Array;
+}
+
 export interface DeliveryBatch {
   readonly shardId: string;
-  readonly records: DeliveredRecord[];
+  readonly records: KinesisLikeRecord[];
 }
 
 /** Kinesis-like delivery: batches of 500 records per shard, shards interleaved. */
@@ -21,7 +28,11 @@ export function interleavedBatches(traffic: Map<string, DeliveredRecord[]>): Del
   const shards = [...traffic];
   for (let i = 0; shards.some(([, r]) => i < r.length); i += BATCH)
     for (const [shardId, records] of shards)
-      if (i < records.length) out.push({ shardId, records: records.slice(i, i + BATCH) });
+      if (i < records.length)
+        out.push({
+          shardId,
+          records: records.slice(i, i + BATCH).map((r) => ({ sequenceNumber: String(r.seq), data: r.data })),
+        });
   return out;
 }
 
@@ -30,6 +41,8 @@ export function runDemandPipeline(
   delivery: readonly DeliveryBatch[],
   shardIds: Iterable<string>,
   options: DemandOptions,
+  /** Sees every output (the digest run); the timed runs pass none. */
+  onOutput?: (output: DemandOutput) => void,
 ): { panes: number; alerts: number } {
   let panes = 0;
   let alerts = 0;
@@ -40,7 +53,7 @@ export function runDemandPipeline(
         const d = decodeRecord(r.data);
         if (d.ok)
           events.push({
-            position: { sequenceNumber: String(r.seq) },
+            position: { sequenceNumber: r.sequenceNumber },
             eventTimeMs: d.eventTimeMs,
             event: d.event,
           });
@@ -52,8 +65,29 @@ export function runDemandPipeline(
   from(inputs)
     .pipe(demandPipeline(options, new InMemoryBaselineStore(), new VirtualTimeScheduler()))
     .subscribe((o) => {
+      onOutput?.(o);
       if (o.kind === "pane") panes++;
       else if (o.kind === "alert") alerts++;
     });
   return { panes, alerts };
+}
+
+/**
+ * SHA-256 over every pane, window and alert in emission order: printed with the figures, so a change that
+ * alters an output shows as a different digest (the reference and property tests say which is right).
+ */
+export function outputDigest(
+  delivery: readonly DeliveryBatch[],
+  shardIds: Iterable<string>,
+  options: DemandOptions,
+): { digest: string; outputs: number } {
+  const hash = createHash("sha256");
+  let outputs = 0;
+  runDemandPipeline(delivery, shardIds, options, (o) => {
+    if (o.kind !== "pane" && o.kind !== "window" && o.kind !== "alert") return;
+    hash.update(JSON.stringify(o));
+    hash.update("\n");
+    outputs++;
+  });
+  return { digest: hash.digest("hex"), outputs };
 }

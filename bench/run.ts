@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { WORKER_NODE_FLAGS } from "../consumers/node-flags";
 
 const wanted = process.argv.slice(2);
 const all = fs
@@ -17,9 +18,14 @@ if (chosen.length === 0) {
 let failed = 0;
 for (const file of chosen) {
   console.log(`\n=== ${file}`);
-  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, file)], {
-    stdio: "inherit",
-  });
+  // With the workers' own V8 flags: a figure here is the figure of the process that runs in production.
+  const r = spawnSync(
+    process.execPath,
+    [...WORKER_NODE_FLAGS, "--import", "tsx", path.join(__dirname, file)],
+    {
+      stdio: "inherit",
+    },
+  );
   if (r.status !== 0) {
     failed++;
     console.error(`${file} failed (exit ${r.status})`);

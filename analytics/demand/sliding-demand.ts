@@ -45,9 +45,15 @@ export function slidingDemand(
         if (first === undefined || last === undefined) continue;
         const from = Math.max(r.lastEnd + hopMs, Math.ceil(first.end / hopMs) * hopMs);
         const to = Math.min(lastDue, Math.floor((last.start + windowMs) / hopMs) * hopMs);
+        // Panes are in start order, so a window's panes are one run of the array: two cursors that only
+        // move forward find each window's run, instead of a filter over every pane per window.
+        let lo = 0;
+        let hi = 0;
         for (let end = from; end <= to; end += hopMs) {
-          const panes = r.panes.filter((p) => p.start >= end - windowMs && p.end <= end);
-          if (panes.length > 0 && end - windowMs >= s.fenceMs) due.push({ end, panes });
+          while (lo < r.panes.length && (r.panes[lo] as Pane).start < end - windowMs) lo++;
+          if (hi < lo) hi = lo;
+          while (hi < r.panes.length && (r.panes[hi] as Pane).end <= end) hi++;
+          if (hi > lo && end - windowMs >= s.fenceMs) due.push({ end, panes: r.panes.slice(lo, hi) });
         }
         r.lastEnd = Math.max(r.lastEnd, lastDue);
         // Panes no future window can reach.

@@ -441,9 +441,11 @@ function parseValue(kind: Kind, b: Uint8Array, text: string, at: number, id: num
         if (isAlnum(c) || c === 46 || c === 95 || c === 58 || c === 45) j++;
         else break;
       }
-      if (j - s > 128) return -1;
-      close = j;
-      break;
+      if (j - s > 128 || b[j] !== QUOTE) return -1;
+      // Its own copy, not a slice of the record's text: the duplicate filter keeps ids for the window plus
+      // the allowed lateness, and a slice would keep the whole record alive with it.
+      values[id] = latin1Slice.call(b, s, j);
+      return j + 1;
     }
     case Kind.Timestamp:
       close = timestampEnd(b, s);

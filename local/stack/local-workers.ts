@@ -1,6 +1,7 @@
 // Worker processes (`flightpulse worker`) against the local stack, each behind the watchdog (so none
 // outlives its parent), with its JSON log in .flightpulse/worker-N.log; ready once /health answers.
 import * as path from "node:path";
+import { WORKER_NODE_FLAGS } from "../../consumers/node-flags";
 import { type RunningService, startChildService } from "../emulators/child-service";
 import { freePort } from "../emulators/ports";
 import { LOCAL_WAREHOUSE, type LocalStack } from "./local-stack";
@@ -31,7 +32,7 @@ export async function startLocalWorkers(stack: LocalStack, o: LocalWorkerOptions
           name,
           endpoint: health,
           command: process.execPath,
-          args: [BIN, "worker"],
+          args: [...WORKER_NODE_FLAGS, BIN, "worker"],
           cwd: o.cwd,
           env: {
             FLIGHTPULSE_STACK: "local",
