@@ -26,7 +26,7 @@ import {
   SUPPORTED_VERSIONS,
   Timestamp,
 } from "./schema";
-import { isRealDate, parseTimestamp } from "./timestamps";
+import { isRealDate } from "./timestamps";
 
 /** What the fast path returns for a record it accepts (the decoder's `ok` result). */
 export interface CanonicalEvent {
@@ -239,13 +239,24 @@ const SHAPES: readonly TypeShape[] = EVENT_TYPES.map((type) => {
 });
 /** Before the type is known, every type starts with the same envelope. */
 const ENVELOPE_NEXT = nextTable([EVENT_ID, TYPE, VERSION, OCCURRED_AT]);
-const TYPE_BYTES = EVENT_TYPES.map((t) => Buffer.from(t, "latin1"));
+
+/** An enumeration's values, their bytes, and which of them start with each byte (checked in that order). */
+interface Enumeration {
+  readonly values: readonly string[];
+  readonly bytes: readonly Uint8Array[];
+  readonly byFirstByte: readonly (readonly number[])[];
+}
+const enumOf = (values: readonly string[]): Enumeration => {
+  const bytes = values.map((v) => Buffer.from(v, "latin1"));
+  const byFirstByte: number[][] = Array.from({ length: 128 }, () => []);
+  bytes.forEach((v, k) => {
+    byFirstByte[(v[0] as number) & 127]?.push(k);
+  });
+  return { values, bytes, byFirstByte };
+};
+const TYPES = enumOf(EVENT_TYPES);
 
 const literals = (union: unknown) => (union as { anyOf: { const: string }[] }).anyOf.map((s) => s.const);
-const enumOf = (values: readonly string[]) => ({
-  values,
-  bytes: values.map((v) => Buffer.from(v, "latin1")),
-});
 const CABINS = enumOf(literals(Cabin));
 const CHANNELS = enumOf(literals(Channel));
 
@@ -282,6 +293,8 @@ const isAlnum = (c: number) => isUpperOrDigit(c) || (c >= 97 && c <= 122);
 // shared across calls (which fields are current is `seen`).
 const VALUES: Values = new Array(FIELDS.length).fill(undefined);
 const ORDER = new Int8Array(FIELDS.length);
+/** Epoch ms of each timestamp field read (valid where `seen` says the field was). */
+const TIMES = new Float64Array(FIELDS.length);
 
 /**
  * Parses a record in the canonical shape. Returns the accepted event, or undefined when the full decoder
@@ -323,13 +336,12 @@ export function decodeCanonical(b: Uint8Array): CanonicalEvent | undefined {
   if (shape === undefined || !shape.readsVersion1) return undefined;
   if ((seen & shape.required) !== shape.required || (seen & ~shape.allowed) !== 0) return undefined;
   if (values[ORIGIN] === values[DESTINATION]) return undefined;
-  const eventTimeMs = parseTimestamp(values[OCCURRED_AT] as string);
-  if (eventTimeMs === undefined) return undefined;
-  if (shape.type === "flight.scheduled") {
-    const dep = parseTimestamp(values[DEPARTURE_TIME] as string);
-    const arr = parseTimestamp(values[ARRIVAL_TIME] as string);
-    if (dep === undefined || arr === undefined || arr <= dep) return undefined;
-  }
+  const eventTimeMs = TIMES[OCCURRED_AT] as number;
+  if (
+    shape.type === "flight.scheduled" &&
+    (TIMES[ARRIVAL_TIME] as number) <= (TIMES[DEPARTURE_TIME] as number)
+  )
+    return undefined;
   values[TYPE] = shape.type;
   const event = inContractOrder(shape, seen, count) ? shape.build(values, seen) : buildInOrder(values, count);
   return { ok: true, event, eventTimeMs };
@@ -366,10 +378,13 @@ function buildInOrder(values: Values, count: number): FlightEvent {
   return event as unknown as FlightEvent;
 }
 
-function enumAt(options: readonly Uint8Array[], b: Uint8Array, at: number): number {
-  for (let e = 0; e < options.length; e++) {
-    const bytes = options[e] as Uint8Array;
-    if (b[at + bytes.length] === QUOTE && sameBytes(b, at, bytes)) return e;
+/** Which of the enumeration's values (then a closing quote) starts at `at`, or -1. */
+function enumAt(e: Enumeration, b: Uint8Array, at: number): number {
+  const candidates = e.byFirstByte[(b[at] as number) & 127] as readonly number[];
+  for (let k = 0; k < candidates.length; k++) {
+    const option = candidates[k] as number;
+    const bytes = e.bytes[option] as Uint8Array;
+    if (b[at + bytes.length] === QUOTE && sameBytes(b, at, bytes)) return option;
   }
   return -1;
 }
@@ -408,15 +423,15 @@ function parseValue(kind: Kind, b: Uint8Array, text: string, at: number, id: num
   let close = -1;
   switch (kind) {
     case Kind.Type: {
-      const t = enumAt(TYPE_BYTES, b, s);
+      const t = enumAt(TYPES, b, s);
       if (t < 0) return -1;
       values[id] = t;
-      return s + (TYPE_BYTES[t] as Uint8Array).length + 1;
+      return s + (TYPES.bytes[t] as Uint8Array).length + 1;
     }
     case Kind.Cabin:
     case Kind.Channel: {
       const names = kind === Kind.Cabin ? CABINS : CHANNELS;
-      const e = enumAt(names.bytes, b, s);
+      const e = enumAt(names, b, s);
       if (e < 0) return -1;
       values[id] = names.values[e];
       return s + (names.bytes[e] as Uint8Array).length + 1;
@@ -447,9 +462,14 @@ function parseValue(kind: Kind, b: Uint8Array, text: string, at: number, id: num
       values[id] = latin1Slice.call(b, s, j);
       return j + 1;
     }
-    case Kind.Timestamp:
+    case Kind.Timestamp: {
       close = timestampEnd(b, s);
+      if (close < 0) return -1;
+      const ms = timestampMs(b, s, close);
+      if (ms === undefined) return -1;
+      TIMES[id] = ms;
       break;
+    }
     case Kind.FlightNumber: {
       if (!isUpperOrDigit(b[s] as number) || !isUpperOrDigit(b[s + 1] as number)) return -1;
       let j = s + 2;
@@ -591,6 +611,47 @@ function timestampEnd(b: Uint8Array, s: number): number {
   if (b[j] === 90 /* Z */) return j + 1;
   if (b[j] !== 43 && b[j] !== 45) return -1;
   return allDigits(b, j + 1, 2) && b[j + 3] === COLON && allDigits(b, j + 4, 2) ? j + 6 : -1;
+}
+
+/**
+ * Epoch ms of the timestamp at [s, end) (its shape already checked), or undefined if it is no real instant:
+ * parseTimestamp (timestamps.ts) step for step, on bytes, so both give the same number.
+ */
+function timestampMs(b: Uint8Array, s: number, end: number): number | undefined {
+  const year = digits(b, s, 4);
+  const month = digits(b, s + 5, 2);
+  const day = digits(b, s + 8, 2);
+  if (!isRealDate(year, month, day)) return undefined;
+  const hour = digits(b, s + 11, 2);
+  const minute = digits(b, s + 14, 2);
+  let i = s + 16;
+  let second = 0;
+  let millis = 0;
+  if (b[i] === COLON) {
+    second = digits(b, s + 17, 2);
+    i = s + 19;
+    if (b[i] === 46 /* . */) {
+      let j = i + 1;
+      let scale = 100;
+      while (j < end && isDigit(b[j] as number)) {
+        millis += ((b[j] as number) - 48) * scale;
+        scale /= 10;
+        j++;
+      }
+      millis = Math.floor(millis);
+      i = j;
+    }
+  }
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  let offsetMinutes = 0;
+  const sign = b[i];
+  if (sign === 43 /* + */ || sign === 45 /* - */) {
+    const oh = digits(b, i + 1, 2);
+    const om = digits(b, i + 4, 2);
+    if (oh > 18 || om > 59) return undefined;
+    offsetMinutes = (sign === 43 ? 1 : -1) * (oh * 60 + om);
+  }
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000;
 }
 
 /**
