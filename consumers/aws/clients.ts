@@ -58,14 +58,30 @@ export function clientOptions(config: AwsConfig, service: AwsService) {
   };
 }
 
+interface SdkClient {
+  destroy(): void;
+  readonly middlewareStack: { remove(name: string): boolean };
+}
+
+/**
+ * Drops the SDK's logger middleware. We log through our own logger and give the SDK none, but its default
+ * no-op logger still has an `info`, so for every call the middleware built a sensitive-data-filtered copy
+ * of the input and the output (a whole GetRecords page, record by record) only to throw it away: a few
+ * per cent of a worker's CPU in its profile (docs/performance.md).
+ */
+export function withoutSdkLogging<T extends SdkClient>(client: T): T {
+  client.middlewareStack.remove("loggerMiddleware");
+  return client;
+}
+
 /** Clients are created lazily: a worker that never publishes never builds an SNS client. */
 export function createAwsClients(config: AwsConfig): AwsClients {
   const made: { destroy(): void }[] = [];
-  const lazy = <T extends { destroy(): void }>(make: () => T): (() => T) => {
+  const lazy = <T extends SdkClient>(make: () => T): (() => T) => {
     let client: T | undefined;
     return () => {
       if (client === undefined) {
-        client = make();
+        client = withoutSdkLogging(make());
         made.push(client);
       }
       return client;

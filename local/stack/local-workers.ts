@@ -16,6 +16,8 @@ export interface LocalWorkerOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** First worker number (default 1): names are worker-N. */
   readonly firstIndex?: number;
+  /** Node.js flags after the workers' own, e.g. `--cpu-prof` to profile them (NODE_OPTIONS refuses it). */
+  readonly nodeFlags?: readonly string[];
 }
 
 export async function startLocalWorkers(stack: LocalStack, o: LocalWorkerOptions): Promise<RunningService[]> {
@@ -32,7 +34,7 @@ export async function startLocalWorkers(stack: LocalStack, o: LocalWorkerOptions
           name,
           endpoint: health,
           command: process.execPath,
-          args: [...WORKER_NODE_FLAGS, BIN, "worker"],
+          args: [...WORKER_NODE_FLAGS, ...(o.nodeFlags ?? []), BIN, "worker"],
           cwd: o.cwd,
           env: {
             FLIGHTPULSE_STACK: "local",
