@@ -12,7 +12,7 @@ import { buildFlinkArtifact } from "../analytics/flink/artifact";
 import { readSinkLines, runFileJob } from "../analytics/flink/local-job";
 import { dayOfTraffic } from "../test/fixtures/demand-traffic";
 import { decodeJobOutput, differences, referenceInsights } from "../test/fixtures/flink-reference";
-import { interleavedBatches, runDemandPipeline } from "./demand-delivery";
+import { interleavedBatches, recordsOf, runDemandPipeline } from "./demand-delivery";
 import { median, roundRatios, summaryLine, writeSection } from "./results";
 
 const N = Number(process.env["BENCH_EVENTS"] ?? 1_000_000);
@@ -75,7 +75,7 @@ async function main() {
   const traffic = dayOfTraffic({ events: N, shards: 4, seed: 11 });
   // One delivery order for every engine: the analytics benchmark's batches of 500 per shard, interleaved.
   const delivery = interleavedBatches(traffic);
-  const lines = delivery.flatMap((b) => b.records.map((r) => Buffer.from(r.data).toString("utf8")));
+  const lines = delivery.flatMap((b) => recordsOf(b).map((r) => Buffer.from(r.data).toString("utf8")));
   console.log(`${fmt(lines.length)} events`);
   const dir = mkdtempSync(path.join(tmpdir(), "flightpulse-bench-flink-"));
   const input = path.join(dir, "events.jsonl");

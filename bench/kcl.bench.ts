@@ -3,7 +3,7 @@
 // same records. (B) The drain of one pre-filled 4-shard stream on kinesalite (kinesis-local is too slow
 // for load) by three consumer processes: the Java KCL (the interop app), flightpulse's runtime, and
 // lifion-kinesis (npm, aws-sdk v2), in interleaved rounds; rate and CPU per record of each process alone.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -41,6 +41,7 @@ import {
   median,
   microsPerEvent,
   perSecond,
+  processCpuMs,
   summaryLine,
   table,
   writeSection,
@@ -144,13 +145,6 @@ interface DrainRun {
   readonly round: number;
   /** Records after the first batch, over the time from the first batch's line to the last. */
   readonly m: Measurement;
-}
-
-/** utime + stime of a process, in ms (Linux /proc; clock ticks are 10 ms). */
-function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /**

@@ -102,3 +102,10 @@ export function summaryLine(
 ): string {
   return `${name}: median ${fmt(r.median, 2)}× ${baseline} (min ${fmt(r.min, 2)}×, max ${fmt(r.max, 2)}×) over ${rounds} rounds, ${fmt(eventsPerSecond)} events/s`;
 }
+
+/** utime + stime of a process, in ms (Linux /proc; clock ticks are 10 ms). */
+export function processCpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}

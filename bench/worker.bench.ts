@@ -3,7 +3,7 @@
 // same events one at a time, counted on dynalite in the same run. (B) End to end on the local stack: one
 // `flightpulse worker` process (decode, manifests, demand analytics, rejected sink, warehouse loads,
 // checkpoints) draining a pre-filled stream, against the bare consumer runtime with a no-op processor
-// draining the same records in the same run.
+// draining the same records, in interleaved rounds on fresh stacks, steady-state rates.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -22,16 +22,27 @@ import { toEntry } from "../ingest/commands/simulate";
 import { sdkKinesisPutPort } from "../ingest/kinesis-put-port";
 import { KinesisProducer } from "../ingest/producer";
 import { TrafficSimulator } from "../ingest/simulator/traffic";
-import type { RunningService } from "../local/emulators/child-service";
 import { startDynalite } from "../local/emulators/dynamodb-emulators";
 import { createTableAndWait } from "../local/stack/bootstrap";
-import { startLocalStack } from "../local/stack/local-stack";
+import { type LocalStack, startLocalStack } from "../local/stack/local-stack";
 import { startLocalWorkers } from "../local/stack/local-workers";
 import { countingProcessor } from "./counting-processor";
-import { type Measurement, measure, perSecond, table, writeSection } from "./results";
+import {
+  cpuMicrosPerEvent,
+  type Measurement,
+  median,
+  microsPerEvent,
+  perSecond,
+  processCpuMs,
+  roundRatios,
+  summaryLine,
+  table,
+  writeSection,
+} from "./results";
 
 const BATCH = 500;
 const E2E_RECORDS = Number(process.env["BENCH_E2E_RECORDS"] ?? 50_000);
+const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 5);
 
 function traffic(n: number, seed: number) {
   return new TrafficSimulator({
@@ -105,90 +116,180 @@ async function manifestWrites(): Promise<string> {
   }
 }
 
-async function until(what: string, ms: number, probe: () => Promise<boolean>): Promise<void> {
+async function until(what: string, ms: number, probe: () => Promise<boolean>, everyMs = 100): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
-async function endToEnd(): Promise<string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fp-bench-"));
-  const stack = await startLocalStack({ root: dir, kinesis: "kinesalite", bookingShards: 4 });
+/** One consumer's drain of the round's stream: steady state, from its first record to its last. */
+interface Drain {
+  readonly label: string;
+  readonly round: number;
+  /** From start (process spawn, or Scheduler.start) to the first record processed. */
+  readonly startupMs: number;
+  /** Steady state: records after the first sample, over the time to the last. */
+  readonly m: Measurement;
+}
+
+const BARE = "bare runtime, no-op processor (baseline)";
+const WORKER = "flightpulse worker process (everything)";
+
+/** The bare consumer runtime in this process, counting records, on its own lease table. */
+async function drainBare(stack: LocalStack, round: number, records: number): Promise<Drain> {
   const aws = createAwsClients(localAwsConfig(stack.state.endpoints));
   const names = stack.state.resources;
-  const started: RunningService[] = [];
-  try {
-    const records = traffic(E2E_RECORDS, 22);
-    await new KinesisProducer({
-      port: sdkKinesisPutPort(aws.kinesis),
+  const leaseTable = `bench-bare-leases-${round}`;
+  await createTableAndWait(
+    aws.dynamodb,
+    createTableInput(TABLES.find((t) => t.nameKey === "leaseTable")!, { ...names, leaseTable }),
+  );
+  let drained = 0;
+  let first: { at: number; n: number; cpu: number } | undefined;
+  const started = performance.now();
+  const bare = new Scheduler({
+    config: kclConfig({
       streamName: names.bookingStream,
-    }).putRecords(records.map(toEntry));
-    // Baseline: the bare runtime, no-op processor, same stream, its own lease table.
-    const leaseDef = TABLES.find((t) => t.nameKey === "leaseTable");
-    await createTableAndWait(
-      aws.dynamodb,
-      createTableInput(leaseDef!, { ...names, leaseTable: "bench-bare-leases" }),
-    );
-    let drained = 0;
-    const bare = new Scheduler({
-      config: kclConfig({
-        streamName: names.bookingStream,
-        workerId: "bench-bare",
-        takeIntervalMillis: 200,
-        idleTimeBetweenReadsMillis: 200,
+      workerId: `bench-bare-${round}`,
+      takeIntervalMillis: 200,
+      idleTimeBetweenReadsMillis: 200,
+    }),
+    refresher: new DynamoDbLeaseRefresher(aws.dynamodb, leaseTable),
+    lister: sdkShardLister(aws.kinesis),
+    reader: sdkKinesisReadPort(aws.kinesis),
+    processors: () =>
+      countingProcessor((n) => {
+        drained += n;
+        first ??= { at: performance.now(), n: drained, cpu: cpuNowMs() };
       }),
-      refresher: new DynamoDbLeaseRefresher(aws.dynamodb, "bench-bare-leases"),
-      lister: sdkShardLister(aws.kinesis),
-      reader: sdkKinesisReadPort(aws.kinesis),
-      processors: () =>
-        countingProcessor((n) => {
-          drained += n;
-        }),
-    });
-    const rows: Measurement[] = [];
-    rows.push(
-      await measure("bare runtime, no-op processor (baseline)", records.length, async () => {
-        await bare.start();
-        await until("bare drain", 300_000, async () => drained >= records.length);
-      }),
-    );
-    await bare.shutdown();
-    // The worker process: its CPU is its own, so only wall time is comparable here.
-    let workerHealth = "";
-    rows.push(
-      await measure("flightpulse worker process (everything)", records.length, async () => {
-        const [w] = await startLocalWorkers(stack, {
-          count: 1,
-          cwd: dir,
-          env: { FLIGHTPULSE_IDLE_TIMEOUT_SECONDS: "2" },
-        });
-        if (w !== undefined) started.push(w);
-        workerHealth = w?.endpoint ?? "";
-        await until("worker drain", 600_000, async () => {
-          const m = (await (await fetch(`${workerHealth}/metrics`)).json()) as {
-            events?: number;
-            rejected?: number;
-          };
-          return (m.events ?? 0) + (m.rejected ?? 0) >= records.length;
-        });
-      }),
-    );
-    const worker = rows[1] as Measurement;
-    return [
-      `${records.length.toLocaleString("en-US")} simulated records pre-filled in a 4-shard kinesalite stream; one worker process with every sink on the local stack (dynalite, SNS endpoint, Data API over pglite). Wall time from start to the last record processed; the worker's start-up is included.`,
-      "",
-      table(rows).replace(/\| CPU µs\/event \|/, "| CPU µs/event (bench process) |"),
-      "",
-      `The worker processes ${Math.round(perSecond(worker)).toLocaleString("en-US")} events/s end to end, ${(perSecond(worker) / perSecond(rows[0] as Measurement)).toFixed(2)}× the bare runtime's drain rate of the same stream.`,
-    ].join("\n");
+  });
+  try {
+    await bare.start();
+    await until("bare drain", 300_000, async () => drained >= records, 5);
+    const at = performance.now();
+    const f = first as unknown as { at: number; n: number; cpu: number };
+    return {
+      label: BARE,
+      round,
+      startupMs: f.at - started,
+      m: { label: BARE, events: drained - f.n, wallMs: at - f.at, cpuMs: cpuNowMs() - f.cpu },
+    };
   } finally {
-    await Promise.allSettled(started.map((w) => w.stop()));
+    await bare.shutdown();
     aws.destroy();
-    await stack.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const cpuNowMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** One `flightpulse worker` process with every sink, on the round's fresh stack; CPU is its own (/proc). */
+async function drainWorker(stack: LocalStack, dir: string, round: number, records: number): Promise<Drain> {
+  const started = performance.now();
+  const [w] = await startLocalWorkers(stack, {
+    count: 1,
+    cwd: dir,
+    env: { FLIGHTPULSE_IDLE_TIMEOUT_SECONDS: "2" },
+  });
+  if (w === undefined) throw new Error("the worker did not start");
+  try {
+    const processed = async () => {
+      const m = (await (await fetch(`${w.endpoint}/metrics`)).json()) as {
+        events?: number;
+        rejected?: number;
+      };
+      return (m.events ?? 0) + (m.rejected ?? 0);
+    };
+    let first: { at: number; n: number; cpu: number } | undefined;
+    await until(
+      "worker drain",
+      600_000,
+      async () => {
+        const n = await processed();
+        if (first === undefined && n > 0) first = { at: performance.now(), n, cpu: processCpuMs(w.pid) };
+        return n >= records;
+      },
+      20,
+    );
+    const at = performance.now();
+    const f = first as unknown as { at: number; n: number; cpu: number };
+    return {
+      label: WORKER,
+      round,
+      startupMs: f.at - started,
+      m: { label: WORKER, events: records - f.n, wallMs: at - f.at, cpuMs: processCpuMs(w.pid) - f.cpu },
+    };
+  } finally {
+    await w.stop();
+  }
+}
+
+/**
+ * Interleaved rounds, each on a fresh local stack with the same records pre-filled (so neither consumer
+ * meets the other's sink state or a warm emulator the other warmed), the order alternating by round.
+ */
+async function endToEnd(): Promise<string> {
+  const drains: Drain[] = [];
+  const records = traffic(E2E_RECORDS, 22);
+  for (let round = 1; round <= ROUNDS; round++) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fp-bench-"));
+    const stack = await startLocalStack({ root: dir, kinesis: "kinesalite", bookingShards: 4 });
+    const aws = createAwsClients(localAwsConfig(stack.state.endpoints));
+    try {
+      await new KinesisProducer({
+        port: sdkKinesisPutPort(aws.kinesis),
+        streamName: stack.state.resources.bookingStream,
+      }).putRecords(records.map(toEntry));
+      const runBare = () => drainBare(stack, round, records.length);
+      const runWorker = () => drainWorker(stack, dir, round, records.length);
+      for (const run of round % 2 === 1 ? [runBare, runWorker] : [runWorker, runBare]) {
+        const d = await run();
+        drains.push(d);
+        console.log(
+          `round ${round}: ${d.label}: ${Math.round(perSecond(d.m)).toLocaleString("en-US")} events/s steady, ${cpuMicrosPerEvent(d.m).toFixed(1)} CPU µs/event, first record after ${(d.startupMs / 1000).toFixed(1)} s`,
+        );
+      }
+    } finally {
+      aws.destroy();
+      await stack.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const of = (label: string) => drains.filter((d) => d.label === label);
+  const ratio = roundRatios(
+    of(BARE).map((d) => microsPerEvent(d.m)),
+    of(WORKER).map((d) => microsPerEvent(d.m)),
+  );
+  const medianOf = (ds: Drain[]) => {
+    const m = median(ds.map((d) => microsPerEvent(d.m)));
+    return ds.reduce((a, b) =>
+      Math.abs(microsPerEvent(b.m) - m) < Math.abs(microsPerEvent(a.m) - m) ? b : a,
+    );
+  };
+  const worker = medianOf(of(WORKER));
+  const rows = drains
+    .map(
+      (d) =>
+        `| ${d.round} | ${d.label} | ${Math.round(perSecond(d.m)).toLocaleString("en-US")} | ${cpuMicrosPerEvent(d.m).toFixed(1)} | ${(d.startupMs / 1000).toFixed(1)} s |`,
+    )
+    .join("\n");
+  return [
+    `${records.length.toLocaleString("en-US")} simulated records pre-filled in a 4-shard kinesalite stream. The bare consumer runtime (no-op processor, in the benchmark's process) against one \`flightpulse worker\` process with every sink on the local stack (dynalite, SNS endpoint, Data API over pglite): decode, manifests, demand analytics, rejected sink, warehouse loads, checkpoints. ${ROUNDS} interleaved rounds, each on a fresh stack with the same records, the order alternating. Rates are steady state, from the first record processed to the last (start-up shown apart); CPU is each consumer's own (the worker's read off /proc), emulators excluded. The table shows each one's median round; the ratio is per round.`,
+    "",
+    table([medianOf(of(BARE)).m, worker.m]),
+    "",
+    "| round | run | events/s | CPU µs/event | first record after |",
+    "|---:|---|---:|---:|---:|",
+    rows,
+    "",
+    `Per-round ratio of the worker's rate to the bare runtime's: ${ratio.ratios.map((x) => `${x.toFixed(2)}×`).join(", ")}.`,
+    "",
+    summaryLine("worker", "bare runtime", ratio, ROUNDS, perSecond(worker.m)),
+  ].join("\n");
 }
 
 async function main() {
