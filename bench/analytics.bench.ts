@@ -8,9 +8,10 @@ import { loadRawReference, loadReference, type ReferenceEvent } from "../test/fi
 import { dayOfTraffic } from "../test/fixtures/demand-traffic";
 import { BATCH, interleavedBatches, outputDigest, runDemandPipeline } from "./demand-delivery";
 import {
+  byWallMs,
   type Measurement,
   measure,
-  median,
+  medianRound,
   microsPerEvent,
   perSecond,
   roundRatios,
@@ -80,11 +81,7 @@ async function main() {
   fromTyped.close();
   if (panes !== duckPanes) throw new Error(`pane counts differ: ours ${panes}, DuckDB ${duckPanes}`);
 
-  /** The round whose wall time is the median of its series: the table shows a real run, not a mix. */
-  const medianRun = (ms: Measurement[]) => {
-    const m = median(ms.map((x) => x.wallMs));
-    return ms.reduce((a, b) => (Math.abs(b.wallMs - m) < Math.abs(a.wallMs - m) ? b : a));
-  };
+  const medianRun = (ms: Measurement[]) => medianRound(ms, byWallMs);
   const ours = medianRun(runs.ours);
   const ratio = roundRatios(
     runs.duckRaw.map((m) => m.wallMs),

@@ -6,10 +6,11 @@ import { decodeRecord, encodeEvent } from "../analytics/events";
 import { decodeInFull } from "../analytics/events/decoder";
 import { TrafficSimulator } from "../ingest/simulator/traffic";
 import {
+  byWallMs,
   cpuMicrosPerEvent,
   type Measurement,
   measure,
-  median,
+  medianRound,
   perSecond,
   roundRatios,
   summaryLine,
@@ -64,10 +65,7 @@ async function main() {
   }
   // Every simulated event is valid: a contract regression shows here before it shows as a fast figure.
   if (ok !== records.length) throw new Error(`only ${ok} of ${records.length} events decoded`);
-  const medianRun = (ms: Measurement[]) => {
-    const m = median(ms.map((x) => x.wallMs));
-    return ms.reduce((a, b) => (Math.abs(b.wallMs - m) < Math.abs(a.wallMs - m) ? b : a));
-  };
+  const medianRun = (ms: Measurement[]) => medianRound(ms, byWallMs);
   const decode = medianRun(runs.decode);
   const ratio = roundRatios(
     runs.parse.map((m) => m.wallMs),

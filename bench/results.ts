@@ -80,6 +80,16 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
+/**
+ * The round whose figure is the median of its series (by wall time unless told), so a table shows a real
+ * run rather than a mix of rounds.
+ */
+export function medianRound<T>(rounds: readonly T[], figure: (round: T) => number): T {
+  const m = median(rounds.map(figure));
+  return rounds.reduce((a, b) => (Math.abs(figure(b) - m) < Math.abs(figure(a) - m) ? b : a));
+}
+export const byWallMs = (m: Measurement): number => m.wallMs;
+
 /** Per-round ratios of `ours` to `baseline` (higher is better for ours), with their median and range. */
 export function roundRatios(
   baselineMs: readonly number[],

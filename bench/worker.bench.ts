@@ -30,7 +30,7 @@ import { countingProcessor } from "./counting-processor";
 import {
   cpuMicrosPerEvent,
   type Measurement,
-  median,
+  medianRound,
   microsPerEvent,
   perSecond,
   processCpuMs,
@@ -264,12 +264,7 @@ async function endToEnd(): Promise<string> {
     of(BARE).map((d) => microsPerEvent(d.m)),
     of(WORKER).map((d) => microsPerEvent(d.m)),
   );
-  const medianOf = (ds: Drain[]) => {
-    const m = median(ds.map((d) => microsPerEvent(d.m)));
-    return ds.reduce((a, b) =>
-      Math.abs(microsPerEvent(b.m) - m) < Math.abs(microsPerEvent(a.m) - m) ? b : a,
-    );
-  };
+  const medianOf = (ds: Drain[]) => medianRound(ds, (d) => microsPerEvent(d.m));
   const worker = medianOf(of(WORKER));
   const rows = drains
     .map(

@@ -26,7 +26,7 @@ import {
   SUPPORTED_VERSIONS,
   Timestamp,
 } from "./schema";
-import { isRealDate } from "./timestamps";
+import { digitsAt as digits, isRealDate, timestampMsAt } from "./timestamps";
 
 /** What the fast path returns for a record it accepts (the decoder's `ok` result). */
 export interface CanonicalEvent {
@@ -465,7 +465,7 @@ function parseValue(kind: Kind, b: Uint8Array, text: string, at: number, id: num
     case Kind.Timestamp: {
       close = timestampEnd(b, s);
       if (close < 0) return -1;
-      const ms = timestampMs(b, s, close);
+      const ms = timestampMsAt(b, s, close);
       if (ms === undefined) return -1;
       TIMES[id] = ms;
       break;
@@ -574,12 +574,6 @@ function numberValue(b: Uint8Array, at: number, end: number): number {
   return mantissa / scale;
 }
 
-function digits(b: Uint8Array, at: number, n: number): number {
-  let v = 0;
-  for (let k = at; k < at + n; k++) v = v * 10 + ((b[k] as number) - 48);
-  return v;
-}
-
 const allDigits = (b: Uint8Array, at: number, n: number): boolean => {
   for (let k = at; k < at + n; k++) if (!isDigit(b[k] as number)) return false;
   return true;
@@ -611,47 +605,6 @@ function timestampEnd(b: Uint8Array, s: number): number {
   if (b[j] === 90 /* Z */) return j + 1;
   if (b[j] !== 43 && b[j] !== 45) return -1;
   return allDigits(b, j + 1, 2) && b[j + 3] === COLON && allDigits(b, j + 4, 2) ? j + 6 : -1;
-}
-
-/**
- * Epoch ms of the timestamp at [s, end) (its shape already checked), or undefined if it is no real instant:
- * parseTimestamp (timestamps.ts) step for step, on bytes, so both give the same number.
- */
-function timestampMs(b: Uint8Array, s: number, end: number): number | undefined {
-  const year = digits(b, s, 4);
-  const month = digits(b, s + 5, 2);
-  const day = digits(b, s + 8, 2);
-  if (!isRealDate(year, month, day)) return undefined;
-  const hour = digits(b, s + 11, 2);
-  const minute = digits(b, s + 14, 2);
-  let i = s + 16;
-  let second = 0;
-  let millis = 0;
-  if (b[i] === COLON) {
-    second = digits(b, s + 17, 2);
-    i = s + 19;
-    if (b[i] === 46 /* . */) {
-      let j = i + 1;
-      let scale = 100;
-      while (j < end && isDigit(b[j] as number)) {
-        millis += ((b[j] as number) - 48) * scale;
-        scale /= 10;
-        j++;
-      }
-      millis = Math.floor(millis);
-      i = j;
-    }
-  }
-  if (hour > 23 || minute > 59 || second > 59) return undefined;
-  let offsetMinutes = 0;
-  const sign = b[i];
-  if (sign === 43 /* + */ || sign === 45 /* - */) {
-    const oh = digits(b, i + 1, 2);
-    const om = digits(b, i + 4, 2);
-    if (oh > 18 || om > 59) return undefined;
-    offsetMinutes = (sign === 43 ? 1 : -1) * (oh * 60 + om);
-  }
-  return Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000;
 }
 
 /**
