@@ -134,6 +134,30 @@ interface Drain {
   readonly m: Measurement;
 }
 
+/** A moment of a drain: when, how many records processed by then, the consumer's CPU ms so far. */
+interface Sample {
+  readonly at: number;
+  readonly n: number;
+  readonly cpu: number;
+}
+
+/** The drain between its first sample and its last; `started` is when the consumer was started. */
+function steadyDrain(
+  label: string,
+  round: number,
+  started: number,
+  first: Sample | undefined,
+  last: Sample,
+): Drain {
+  if (first === undefined) throw new Error(`${label}: drained without a first sample`);
+  return {
+    label,
+    round,
+    startupMs: first.at - started,
+    m: { label, events: last.n - first.n, wallMs: last.at - first.at, cpuMs: last.cpu - first.cpu },
+  };
+}
+
 const BARE = "bare runtime, no-op processor (baseline)";
 const WORKER = "flightpulse worker process (everything)";
 
@@ -147,7 +171,7 @@ async function drainBare(stack: LocalStack, round: number, records: number): Pro
     createTableInput(TABLES.find((t) => t.nameKey === "leaseTable")!, { ...names, leaseTable }),
   );
   let drained = 0;
-  let first: { at: number; n: number; cpu: number } | undefined;
+  let first: Sample | undefined;
   const started = performance.now();
   const bare = new Scheduler({
     config: kclConfig({
@@ -168,14 +192,7 @@ async function drainBare(stack: LocalStack, round: number, records: number): Pro
   try {
     await bare.start();
     await until("bare drain", 300_000, async () => drained >= records, 5);
-    const at = performance.now();
-    const f = first as unknown as { at: number; n: number; cpu: number };
-    return {
-      label: BARE,
-      round,
-      startupMs: f.at - started,
-      m: { label: BARE, events: drained - f.n, wallMs: at - f.at, cpuMs: cpuNowMs() - f.cpu },
-    };
+    return steadyDrain(BARE, round, started, first, { at: performance.now(), n: drained, cpu: cpuNowMs() });
   } finally {
     await bare.shutdown();
     aws.destroy();
@@ -204,7 +221,7 @@ async function drainWorker(stack: LocalStack, dir: string, round: number, record
       };
       return (m.events ?? 0) + (m.rejected ?? 0);
     };
-    let first: { at: number; n: number; cpu: number } | undefined;
+    let first: Sample | undefined;
     await until(
       "worker drain",
       600_000,
@@ -215,14 +232,11 @@ async function drainWorker(stack: LocalStack, dir: string, round: number, record
       },
       20,
     );
-    const at = performance.now();
-    const f = first as unknown as { at: number; n: number; cpu: number };
-    return {
-      label: WORKER,
-      round,
-      startupMs: f.at - started,
-      m: { label: WORKER, events: records - f.n, wallMs: at - f.at, cpuMs: processCpuMs(w.pid) - f.cpu },
-    };
+    return steadyDrain(WORKER, round, started, first, {
+      at: performance.now(),
+      n: records,
+      cpu: processCpuMs(w.pid),
+    });
   } finally {
     await w.stop();
   }

@@ -313,15 +313,11 @@ export function decodeCanonical(b: Uint8Array): CanonicalEvent | undefined {
   let last = -1;
   let i = 1;
   for (;;) {
+    // The key the contract's order predicts, else a lookup.
     let id = (shape === undefined ? ENVELOPE_NEXT : shape.next)[last + 1] as number;
-    if (id >= 0 && sameBytes(b, i, QUOTED_KEYS[id] as Uint8Array))
-      i += (QUOTED_KEYS[id] as Uint8Array).length;
-    else {
-      id = keyAt(b, i);
-      if (id < 0) return undefined;
-      i += (QUOTED_KEYS[id] as Uint8Array).length;
-    }
-    if (has(seen, id)) return undefined;
+    if (id < 0 || !sameBytes(b, i, QUOTED_KEYS[id] as Uint8Array)) id = keyAt(b, i);
+    if (id < 0 || has(seen, id)) return undefined;
+    i += (QUOTED_KEYS[id] as Uint8Array).length;
     seen |= 1 << id;
     ORDER[count++] = id;
     last = id;

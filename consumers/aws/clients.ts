@@ -69,7 +69,7 @@ interface SdkClient {
  * of the input and the output (a whole GetRecords page, record by record) only to throw it away: a few
  * per cent of a worker's CPU in its profile (docs/performance.md).
  */
-export function withoutSdkLogging<T extends SdkClient>(client: T): T {
+function withoutSdkLogging<T extends SdkClient>(client: T): T {
   client.middlewareStack.remove("loggerMiddleware");
   return client;
 }
