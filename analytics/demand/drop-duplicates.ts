@@ -21,6 +21,7 @@
 // is dropped too. Older re-sends are late in the child, as they would have been in the parent.
 import type { OperatorFunction } from "rxjs";
 import { type DemandOptions, paneStartOf } from "./demand-options";
+import type { DuplicatesPart } from "./shard-snapshot";
 import { getOrCreate, statefulOperator } from "./stateful-operator";
 import type { DemandItem, EventBatch, PositionedEvent, ShardHandoffState } from "./stream-items";
 
@@ -85,15 +86,25 @@ export function dropDuplicateEvents(
       s.lastIds = undefined;
     };
 
-    const inherit = (state: ShardHandoffState): ShardIds => {
+    const withPanes = (panes: Iterable<readonly [number, readonly string[]]>, newest: number): ShardIds => {
       const s = fresh();
-      for (const { paneStart, eventIds } of state.panes) {
+      s.newest = newest;
+      for (const [paneStart, eventIds] of panes) {
         const ids = getOrCreate(s.panes, paneStart, () => new Set<string>());
         for (const id of eventIds) ids.add(id);
         if (paneStart < s.oldest) s.oldest = paneStart;
       }
       return s;
     };
+    const inherit = (state: ShardHandoffState): ShardIds =>
+      withPanes(
+        state.panes.map((p) => [p.paneStart, p.eventIds] as const),
+        Number.NEGATIVE_INFINITY,
+      );
+    const part = (s: ShardIds): DuplicatesPart => ({
+      newest: s.newest,
+      panes: [...s.panes].map(([pane, ids]) => [pane, [...ids]] as const),
+    });
 
     /** The ids of the panes a child could still receive on-time events for: those ending after the watermark. */
     const handoff = (s: ShardIds | undefined, watermarkMs = Number.NEGATIVE_INFINITY): ShardHandoffState => ({
@@ -128,9 +139,15 @@ export function dropDuplicateEvents(
           case "late":
             if (firstCopy(getOrCreate(shards, item.shardId, fresh), item.event)) emit(item);
             return;
+          case "snapshot":
+            item.parts.duplicates = part(getOrCreate(shards, item.shardId, fresh));
+            emit(item);
+            return;
           case "shard-started": {
             shards.delete(item.shardId);
-            if (item.inherited !== undefined) shards.set(item.shardId, inherit(item.inherited));
+            const restored = item.restored?.parts.duplicates;
+            if (restored !== undefined) shards.set(item.shardId, withPanes(restored.panes, restored.newest));
+            else if (item.inherited !== undefined) shards.set(item.shardId, inherit(item.inherited));
             emit(item);
             return;
           }

@@ -8,6 +8,7 @@ export * from "./demand-figures";
 export * from "./demand-options";
 export * from "./demand-pipeline";
 export * from "./errors";
+export * from "./shard-snapshot";
 export * from "./sliding-demand";
 export * from "./stream-items";
 export * from "./tumbling-panes";

@@ -5,7 +5,12 @@
 import type { OperatorFunction } from "rxjs";
 import { addFigures, emptyAccumulator, figuresOf } from "./demand-figures";
 import type { DemandOptions } from "./demand-options";
-import { followShardLifecycle, getOrCreate, statefulOperator } from "./stateful-operator";
+import {
+  followShardLifecycle,
+  getOrCreate,
+  type ShardStatePart,
+  statefulOperator,
+} from "./stateful-operator";
 import type { DemandItem, PaneClosed } from "./stream-items";
 
 type Pane = PaneClosed["pane"];
@@ -21,6 +26,17 @@ interface ShardWindows {
   readonly routes: Map<string, RoutePanes>;
   fenceMs: number;
 }
+
+const WINDOWS_PART: ShardStatePart<ShardWindows, "windows"> = {
+  name: "windows",
+  save: (s) => ({ fenceMs: s.fenceMs, routes: [...s.routes] }),
+  load: (p) => ({
+    fenceMs: p.fenceMs,
+    routes: new Map(
+      p.routes.map(([route, r]) => [route, { panes: [...r.panes], lastEnd: r.lastEnd }] as const),
+    ),
+  }),
+};
 
 export function slidingDemand(
   options: Pick<DemandOptions, "windowMs" | "hopMs" | "currency">,
@@ -87,8 +103,12 @@ export function slidingDemand(
       next(item) {
         // Read to its end (resharding): every window its panes reach closes now.
         if (
-          followShardLifecycle(item, shards, shardOf, (id, st) =>
-            emitThrough(id, st, Number.MAX_SAFE_INTEGER),
+          followShardLifecycle(
+            item,
+            shards,
+            shardOf,
+            (id, st) => emitThrough(id, st, Number.MAX_SAFE_INTEGER),
+            WINDOWS_PART,
           )
         ) {
           emit(item);

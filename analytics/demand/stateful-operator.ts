@@ -1,6 +1,7 @@
 // The shape every demand operator shares: per-subscription state, one handler per item, errors and
 // completion passed through, and a teardown (timers) when the subscriber leaves.
 import { Observable, type OperatorFunction } from "rxjs";
+import type { SnapshotParts } from "./shard-snapshot";
 import type { DemandItem } from "./stream-items";
 
 export interface ItemHandler<I> {
@@ -36,24 +37,39 @@ export function getOrCreate<K, V>(map: Map<K, V>, key: K, create: () => V): V {
   return v;
 }
 
+/** How a windowing operator's shard state goes into a snapshot's part and comes back from it. */
+export interface ShardStatePart<S, N extends keyof SnapshotParts> {
+  readonly name: N;
+  save(state: S): SnapshotParts[N];
+  load(part: SnapshotParts[N]): S;
+}
+
 /**
  * The shard lifecycle every windowing operator follows: a resume fence is recorded, a (re)started shard
- * forgets its state, a shard read to its end (resharding) flushes what is open, a lost or released lease
- * drops it for the next owner to rebuild. Returns false for items that are not lifecycle items.
+ * forgets its state (or takes it from the snapshot it resumes from), a snapshot request gets the state's
+ * part, a shard read to its end (resharding) flushes what is open, a lost or released lease drops it for
+ * the next owner to restore or rebuild. Returns false for items that are not lifecycle items.
  */
-export function followShardLifecycle<S extends { fenceMs: number }>(
+export function followShardLifecycle<S extends { fenceMs: number }, N extends keyof SnapshotParts>(
   item: DemandItem,
   shards: Map<string, S>,
   stateOf: (shardId: string) => S,
   flush: (shardId: string, state: S) => void,
+  part: ShardStatePart<S, N>,
 ): boolean {
   switch (item.kind) {
     case "resume-fence":
       stateOf(item.shardId).fenceMs = item.fenceMs;
       return true;
-    case "shard-started":
-      shards.delete(item.shardId);
+    case "snapshot":
+      item.parts[part.name] = part.save(stateOf(item.shardId));
       return true;
+    case "shard-started": {
+      shards.delete(item.shardId);
+      const restored = item.restored?.parts[part.name];
+      if (restored !== undefined) shards.set(item.shardId, part.load(restored));
+      return true;
+    }
     case "shard-ended": {
       const s = shards.get(item.shardId);
       if (s !== undefined && item.reason === "shard-end") flush(item.shardId, s);

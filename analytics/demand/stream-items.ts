@@ -3,6 +3,7 @@
 // alerts and safe points. Batches keep the per-event cost of RxJS off the hot path: an operator handles a
 // whole batch in one call.
 import type { FlightEvent } from "../events";
+import type { DemandSnapshot, SnapshotParts } from "./shard-snapshot";
 
 /** Where a record sits in its shard (structurally the KCL ExtendedSequenceNumber). */
 export interface ShardPosition {
@@ -34,6 +35,18 @@ export interface ShardStarted {
   readonly resumed: boolean;
   /** The parents' hand-off, when the shard is a reshard's child and they left one. */
   readonly inherited?: ShardHandoffState;
+  /** The state as of the checkpoint the shard resumes from: every operator continues from its part. */
+  readonly restored?: DemandSnapshot;
+}
+
+/**
+ * Input: read the shard's state now. Each stateful operator fills its part as the item passes it (the
+ * pipeline is synchronous, so the parts are of one instant: after the last batch pushed).
+ */
+export interface SnapshotRequest {
+  readonly kind: "snapshot";
+  readonly shardId: string;
+  readonly parts: Partial<SnapshotParts>;
 }
 
 /** Input: one batch of decoded events of one shard, in sequence order. */
@@ -60,7 +73,7 @@ export interface ShardHandoff {
   readonly state: ShardHandoffState;
 }
 
-export type DemandInput = ShardStarted | EventBatch | ShardEnded;
+export type DemandInput = ShardStarted | EventBatch | ShardEnded | SnapshotRequest;
 
 /** The shard's event-time watermark advanced: no more on-time events older than `watermarkMs`. */
 export interface WatermarkAdvanced {

@@ -6,7 +6,13 @@ import type { OperatorFunction } from "rxjs";
 import { routeKey } from "../events";
 import { addEvent, emptyAccumulator, type FigureAccumulator, figuresOf } from "./demand-figures";
 import { type DemandOptions, paneStartOf } from "./demand-options";
-import { followShardLifecycle, getOrCreate, statefulOperator } from "./stateful-operator";
+import type { OpenPanePart } from "./shard-snapshot";
+import {
+  followShardLifecycle,
+  getOrCreate,
+  type ShardStatePart,
+  statefulOperator,
+} from "./stateful-operator";
 import type { DemandItem, EventBatch, PositionedEvent } from "./stream-items";
 
 interface PaneAccumulator extends FigureAccumulator {
@@ -26,6 +32,39 @@ interface ShardPanes {
   readonly open: Map<number, PaneRoutes>;
   fenceMs: number;
 }
+
+const restoredAccumulator = (p: OpenPanePart): PaneAccumulator => ({
+  ...newPaneAccumulator(p.origin, p.destination),
+  searches: p.searches,
+  bookings: p.bookings,
+  seatsBooked: p.seatsBooked,
+  cancellations: p.cancellations,
+  seatsCancelled: p.seatsCancelled,
+  revenueMinor: { ...p.revenueMinor },
+  events: p.events,
+});
+
+const PANES_PART: ShardStatePart<ShardPanes, "panes"> = {
+  name: "panes",
+  save: (s) => ({
+    fenceMs: s.fenceMs,
+    open: [...s.open].map(([start, routes]) => {
+      const accs: PaneAccumulator[] = [];
+      for (const byDestination of routes.values()) accs.push(...byDestination.values());
+      return [start, accs] as const;
+    }),
+  }),
+  load: (p) => {
+    const open = new Map<number, PaneRoutes>();
+    for (const [start, accs] of p.open) {
+      const routes: PaneRoutes = new Map();
+      for (const a of accs)
+        getOrCreate(routes, a.origin, () => new Map()).set(a.destination, restoredAccumulator(a));
+      open.set(start, routes);
+    }
+    return { open, fenceMs: p.fenceMs };
+  },
+};
 
 export function tumblingPanes(
   options: Pick<DemandOptions, "paneMs" | "currency">,
@@ -99,7 +138,13 @@ export function tumblingPanes(
       next(item) {
         // Read to its end (resharding): nothing more will come, so the last panes close now.
         if (
-          followShardLifecycle(item, shards, shardOf, (id, st) => close(id, st, Number.POSITIVE_INFINITY))
+          followShardLifecycle(
+            item,
+            shards,
+            shardOf,
+            (id, st) => close(id, st, Number.POSITIVE_INFINITY),
+            PANES_PART,
+          )
         ) {
           emit(item);
           return;

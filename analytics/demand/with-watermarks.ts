@@ -11,6 +11,7 @@
 import { asyncScheduler, type OperatorFunction, type SchedulerLike } from "rxjs";
 import { routeOf } from "../events";
 import { type DemandOptions, nextWindowEnd, paneStartOf } from "./demand-options";
+import type { ClockPart } from "./shard-snapshot";
 import { getOrCreate, statefulOperator } from "./stateful-operator";
 import type { DemandItem, EventBatch, LateEvent, PositionedEvent, ShardPosition } from "./stream-items";
 
@@ -49,6 +50,45 @@ const newClock = (now: number, resumed: boolean): ShardClock => ({
   boundaries: [],
   reported: undefined,
 });
+
+const clockPart = (c: ShardClock): ClockPart => ({
+  maxEventTime: c.maxEventTime,
+  maxPaneStart: c.maxPaneStart,
+  watermark: c.watermark,
+  announced: c.announced,
+  resumed: c.resumed,
+  lastPosition: c.lastPosition,
+  boundaries: c.boundaries,
+  reported: c.reported,
+});
+
+/** The clock of a snapshot; `reported` is one of the boundaries again when it was (compared by identity). */
+function restoredClock(p: ClockPart, now: number): ShardClock {
+  // JSON drops an undefined `before` (the first event of a run); it comes back as undefined.
+  const boundary = (b: ClockPart["boundaries"][number]): BoundaryRecord => ({
+    paneEnd: b.paneEnd,
+    position: b.position,
+    before: b.before,
+  });
+  const boundaries = p.boundaries.map(boundary);
+  const r = p.reported;
+  const same = (b: BoundaryRecord) =>
+    r !== undefined &&
+    b.paneEnd === r.paneEnd &&
+    b.position.sequenceNumber === r.position.sequenceNumber &&
+    b.position.subSequenceNumber === r.position.subSequenceNumber;
+  return {
+    maxEventTime: p.maxEventTime,
+    maxPaneStart: p.maxPaneStart,
+    watermark: p.watermark,
+    announced: p.announced,
+    lastArrival: now,
+    resumed: p.resumed,
+    lastPosition: p.lastPosition,
+    boundaries,
+    reported: r === undefined ? undefined : (boundaries.find(same) ?? boundary(r)),
+  };
+}
 
 export function withWatermarks(
   options: Pick<
@@ -145,7 +185,17 @@ export function withWatermarks(
           case "events":
             onBatch(item);
             return;
+          case "snapshot": {
+            item.parts.clock = clockPart(clockOf(item.shardId));
+            emit(item);
+            return;
+          }
           case "shard-started": {
+            if (item.restored !== undefined) {
+              shards.set(item.shardId, restoredClock(item.restored.parts.clock, scheduler.now()));
+              emit(item);
+              return;
+            }
             const c = newClock(scheduler.now(), item.resumed);
             // A reshard's child judges lateness from where its parents stopped (never announced: the
             // parents' panes up to there are closed, the child's own close as its events come).

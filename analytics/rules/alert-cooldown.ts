@@ -2,8 +2,8 @@
 // alert only when no candidate of the same subject and type came in the cooldown before it. One surge,
 // however many windows it spans, gives one alert; a new alert needs a quiet spell first. Judged on
 // candidates (not on sent alerts), so the decision depends only on the last cooldown of windows, which a
-// replay from the safe point rebuilds; after a resume, candidates whose look-back reaches before the
-// fence were decided before the checkpoint and are not re-emitted.
+// replay from the safe point rebuilds (or a state snapshot carries over); after a resume, candidates whose
+// look-back reaches before the fence were decided before the checkpoint and are not re-emitted.
 import type { OperatorFunction } from "rxjs";
 import type { DemandOptions } from "../demand/demand-options";
 import { getOrCreate, statefulOperator } from "../demand/stateful-operator";
@@ -35,7 +35,22 @@ export function alertCooldown(
           case "resume-fence":
             fences.set(item.shardId, item.fenceMs);
             break;
-          case "shard-started":
+          case "snapshot":
+            item.parts.cooldown = {
+              fenceMs: fences.get(item.shardId) ?? Number.NEGATIVE_INFINITY,
+              last: [...(lastCandidate.get(item.shardId) ?? [])],
+            };
+            break;
+          case "shard-started": {
+            fences.delete(item.shardId);
+            lastCandidate.delete(item.shardId);
+            const restored = item.restored?.parts.cooldown;
+            if (restored !== undefined) {
+              fences.set(item.shardId, restored.fenceMs);
+              lastCandidate.set(item.shardId, new Map(restored.last));
+            }
+            break;
+          }
           case "shard-ended":
             fences.delete(item.shardId);
             lastCandidate.delete(item.shardId);

@@ -18,6 +18,7 @@ import { routeOf } from "../../../../analytics/events";
 import { InMemoryBaselineStore } from "../../../../analytics/rules/route-baseline";
 import { eventsArb, resendsArb, withResends } from "./demand-arbitraries";
 import { booking, SMALL, search } from "./demand-factories";
+import { crashAndRestore } from "./demand-snapshots";
 
 const ROUTES = ["LHR-JFK", "CDG-LHR", "DXB-LHR", "LHR-SIN"] as const;
 
@@ -40,11 +41,15 @@ function cutBefore(stream: readonly PositionedEvent[], pick: number): number {
   return 1 + (Math.max(0, at - 1) % (stream.length - 1));
 }
 
-/** One shard's run, batches of 7, read to its end; the hand-off it leaves, and its outputs. */
+/**
+ * One shard's run, batches of 7, read to its end; the hand-off it leaves, and its outputs. With `crash`,
+ * its worker crashes after batch `crash % batches` and a new one goes on from the checkpoint's snapshot.
+ */
 function runShard(
   shardId: string,
   events: readonly PositionedEvent[],
   inherited?: ShardHandoffState,
+  crash?: number,
 ): { outputs: DemandOutput[]; handoff: ShardHandoffState | undefined } {
   const inputs: DemandInput[] = [
     { kind: "shard-started", shardId, resumed: false, ...(inherited !== undefined ? { inherited } : {}) },
@@ -53,9 +58,14 @@ function runShard(
     inputs.push({ kind: "events", shardId, events: events.slice(i, i + 7) });
   inputs.push({ kind: "shard-ended", shardId, reason: "shard-end" });
   const outputs: DemandOutput[] = [];
-  from(inputs)
-    .pipe(demandPipeline(SMALL, new InMemoryBaselineStore(), new VirtualTimeScheduler()))
-    .subscribe((o) => outputs.push(o));
+  if (crash !== undefined) {
+    const at = 1 + (crash % (inputs.length - 1));
+    const run = crashAndRestore(shardId, inputs.slice(0, at), inputs.slice(at), new InMemoryBaselineStore());
+    outputs.push(...run.before, ...run.after);
+  } else
+    from(inputs)
+      .pipe(demandPipeline(SMALL, new InMemoryBaselineStore(), new VirtualTimeScheduler()))
+      .subscribe((o) => outputs.push(o));
   const handoff = outputs.find((o) => o.kind === "shard-handoff");
   return { outputs, handoff: handoff?.kind === "shard-handoff" ? handoff.state : undefined };
 }
@@ -137,6 +147,87 @@ describe("demand pipeline across a reshard (property)", () => {
         expect(summed([...p1.outputs, ...p2.outputs, ...child.outputs])).to.deep.equal(summed(whole));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("still counts every event once when the parent's and the children's workers crash and restore from snapshots", () => {
+    fc.assert(
+      fc.property(
+        ...reshards,
+        fc.array(fc.nat(), { minLength: 3, maxLength: 3 }),
+        (events, resends, cutAt, leftRoutes, crashes) => {
+          const [cp, ca, cb] = crashes as [number, number, number];
+          const stream = withResends(events, resends);
+          const k = cutBefore(stream, cutAt);
+          const left = new Set<string>(leftRoutes);
+          const tail = stream.slice(k);
+          // A crash of the parent before it ends, then of each child: the snapshot carries the hand-off's ids.
+          const parent = runShard("shard-p", stream.slice(0, k), undefined, cp);
+          const a = runShard(
+            "shard-a",
+            tail.filter((e) => left.has(routeOf(e.event))),
+            parent.handoff,
+            ca,
+          );
+          const b = runShard(
+            "shard-b",
+            tail.filter((e) => !left.has(routeOf(e.event))),
+            parent.handoff,
+            cb,
+          );
+          // Each shard's own outputs are those of its uninterrupted run, so the sums are too.
+          expect(parent.outputs).to.deep.equal(runShard("shard-p", stream.slice(0, k)).outputs);
+          const whole = runShard("shard-p", stream);
+          expect(summed([...parent.outputs, ...a.outputs, ...b.outputs])).to.deep.equal(
+            summed(whole.outputs),
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("still counts every event once over a merge when the parents' and the child's workers crash and restore", () => {
+    fc.assert(
+      fc.property(
+        ...reshards,
+        fc.array(fc.nat(), { minLength: 3, maxLength: 3 }),
+        (events, resends, cutAt, leftRoutes, crashes) => {
+          const [c1, c2, c3] = crashes as [number, number, number];
+          const stream = withResends(events, resends);
+          const k = cutBefore(stream, cutAt);
+          const left = new Set<string>(leftRoutes);
+          const head = stream.slice(0, k);
+          const p1 = runShard(
+            "shard-1",
+            head.filter((e) => left.has(routeOf(e.event))),
+            undefined,
+            c1,
+          );
+          const p2 = runShard(
+            "shard-2",
+            head.filter((e) => !left.has(routeOf(e.event))),
+            undefined,
+            c2,
+          );
+          const states = [p1.handoff, p2.handoff].filter((s): s is ShardHandoffState => s !== undefined);
+          const merged = mergeHandoffs(states);
+          const child = runShard("shard-3", stream.slice(k), merged, c3);
+          expect(child.outputs).to.deep.equal(runShard("shard-3", stream.slice(k), merged).outputs);
+          const whole = [
+            runShard(
+              "shard-x",
+              stream.filter((e) => left.has(routeOf(e.event))),
+            ),
+            runShard(
+              "shard-y",
+              stream.filter((e) => !left.has(routeOf(e.event))),
+            ),
+          ].flatMap((r) => r.outputs);
+          expect(summed([...p1.outputs, ...p2.outputs, ...child.outputs])).to.deep.equal(summed(whole));
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 
