@@ -18,7 +18,7 @@ export interface ResourceNames {
   readonly rejectedTable: string;
   /** Per-route demand baselines (exponentially weighted, per hour of week). */
   readonly baselineTable: string;
-  /** Demand state a finished parent shard hands to its children (re-sent event ids, watermark). */
+  /** Demand state: each shard's snapshot at its checkpoint, and what a finished parent hands its children. */
   readonly shardStateTable: string;
   /** SNS topic for high-demand alerts to revenue teams. */
   readonly demandAlertsTopic: string;

@@ -20,6 +20,7 @@ import { createLogger } from "./observability/logger";
 import { BookingRecordProcessor, type ProcessorCounters } from "./processor/booking-record-processor";
 import { type InsightCounters, InsightRecordProcessor } from "./processor/insight-record-processor";
 import { DynamoDbShardHandoffStore } from "./processor/shard-handoff-store";
+import { DynamoDbShardSnapshotStore } from "./processor/shard-snapshot-store";
 import { AlertSink } from "./sinks/alerts/alert-sink";
 import { DynamoDbAlertStateStore } from "./sinks/alerts/alert-state-store";
 import { SnsAlertPublisher } from "./sinks/alerts/sns-alert-publisher";
@@ -106,6 +107,7 @@ export async function runWorker(
   });
   const baselines = new DynamoDbBaselineStore(aws.dynamodb, cfg.names.baselineTable);
   const handoffs = new DynamoDbShardHandoffStore(aws.dynamodb, cfg.names.shardStateTable);
+  const snapshots = new DynamoDbShardSnapshotStore(aws.dynamodb, cfg.names.shardStateTable);
   const operationsAlert = async (subject: string, message: string) => {
     await aws.sns.send(
       new PublishCommand({ TopicArn: s.operationsTopicArn, Subject: subject.slice(0, 99), Message: message }),
@@ -142,6 +144,7 @@ export async function runWorker(
         ...(warehouse !== undefined ? { warehouse } : {}),
         demand: { options: analytics.demand, baselines },
         handoffs,
+        snapshots,
         flightRules: analytics.flights,
         alerts,
         log,

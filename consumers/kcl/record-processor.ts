@@ -27,6 +27,11 @@ export interface RecordProcessor {
     readonly startingPosition: ExtendedSequenceNumber;
     /** The shards this one was split or merged from (from its lease); empty for an original shard. */
     readonly parentShardIds?: readonly string[];
+    /**
+     * The lease counter as processing starts (not in the Java KCL): it only grows, and a later owner's
+     * is higher than any this owner held, so it fences state this processor writes outside the lease table.
+     */
+    readonly leaseCounter?: number;
   }): Promise<void>;
   processRecords(input: ProcessRecordsInput): Promise<void>;
   /** The lease went to another worker: do not checkpoint (it would be refused); drop state. */

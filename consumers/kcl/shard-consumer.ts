@@ -115,13 +115,13 @@ export class ShardConsumer {
       await this.pause(this.d.config.idleTimeBetweenReadsMillis);
     if (this.stopReason !== undefined) return this.stop();
     this.state = "INITIALIZING";
-    const start =
-      this.d.coordinator.held().find((l) => l.leaseKey === this.shardId)?.checkpoint ??
-      this.d.lease.checkpoint;
+    const held = this.d.coordinator.held().find((l) => l.leaseKey === this.shardId) ?? this.d.lease;
+    const start = held.checkpoint;
     await this.d.processor.initialize({
       shardId: this.shardId,
       startingPosition: start,
       parentShardIds: this.d.lease.parentShardIds,
+      leaseCounter: held.leaseCounter,
     });
     this.state = "PROCESSING";
     const fetcher = this.d.fetcher(start);

@@ -5,14 +5,19 @@
 // failover). A failing sink holds its shard: the batch is retried with capped backoff and jitter until the
 // sink recovers (or the lease goes), the shard's checkpoint stays where it was, one operations alert says
 // so, and nothing more is read meanwhile (the runtime fetches at most maxPendingBatches ahead). A checkpoint
-// covers only what every sink has made durable (warehouse and baselines flushed first) and never passes
-// the analytics' safe point.
+// covers only what every sink has made durable (warehouse and baselines flushed first). With a snapshot
+// store, the shard's demand state is written first and the checkpoint goes to the end of the last batch,
+// so the next owner restores the state and re-reads at most one checkpoint interval; without one (or
+// when a snapshot cannot be stored) the checkpoint never passes the analytics' safe point, from which a
+// replay rebuilds the state.
+import { AnalyticsStateError } from "../../analytics/demand/errors";
 import { mergeHandoffs } from "../../analytics/demand/shard-handoff";
+import { type DemandSnapshot, decodeSnapshot } from "../../analytics/demand/shard-snapshot";
 import { getOrCreate } from "../../analytics/demand/stateful-operator";
 import type { DemandOutput, PositionedEvent, ShardHandoffState } from "../../analytics/demand/stream-items";
 import { decodeRecord, type FlightEvent, flightKey, routeOf } from "../../analytics/events";
 import { evaluateFlight, type FlightRuleOptions } from "../../analytics/rules/flight-rules";
-import type { ExtendedSequenceNumber } from "../kcl/lease";
+import { type ExtendedSequenceNumber, isSentinel } from "../kcl/lease";
 import type { RecordProcessor } from "../kcl/record-processor";
 import type { UserRecord } from "../kcl/retrieval/kpl-aggregation";
 import type { Logger } from "../observability/logger";
@@ -26,6 +31,12 @@ import { alertRow, demandNotice, flightNotice, flightSnapshot, paneRow, windowRo
 import { DemandStage, type DemandStageOptions } from "./demand-stage";
 import { ShardStoppedError } from "./errors";
 import { type ShardHandoffStore, ShardHandoffTooLargeError } from "./shard-handoff-store";
+import {
+  ShardSnapshotError,
+  ShardSnapshotFencedError,
+  type ShardSnapshotStore,
+  ShardSnapshotTooLargeError,
+} from "./shard-snapshot-store";
 
 export interface ProcessorDeps {
   readonly manifests: ManifestSink;
@@ -35,6 +46,11 @@ export interface ProcessorDeps {
   readonly demand?: DemandStageOptions;
   /** Where a reshard's parent leaves its demand state for its children (without it they start afresh). */
   readonly handoffs?: ShardHandoffStore;
+  /**
+   * Where the shard's demand state is written at each checkpoint for the next owner of its lease (without
+   * it the checkpoint stays at the safe point, window + cooldown behind, and a new owner replays from there).
+   */
+  readonly snapshots?: ShardSnapshotStore;
   /** Flight rules judged on changed manifests (load factor far from departure, oversold). */
   readonly flightRules?: FlightRuleOptions;
   /** Where demand and flight alerts go (SNS, de-duplicated across failover). */
@@ -62,6 +78,8 @@ export interface ProcessorCounters {
   panes?: number;
   alertsSent?: number;
   alertsSuppressed?: number;
+  /** Bytes of each shard's last state snapshot written (the dashboard's state size). */
+  stateBytes?: Record<string, number>;
 }
 
 /** Anything but the start of the shard means earlier records exist that this run will not see. */
@@ -189,6 +207,13 @@ export class BookingRecordProcessor implements RecordProcessor {
   private shuttingDown = false;
   /** What the demand pipeline hands this shard's children when it is read to its end. */
   private handoff: ShardHandoffState | undefined;
+  /** The lease counter this processor's snapshot writes are fenced by; undefined: no snapshots. */
+  private fence: number | undefined;
+  /** The last record of the last batch: where a checkpoint with a snapshot goes. */
+  private position: ExtendedSequenceNumber | undefined;
+  /** The lease's checkpoint as last accepted (its snapshot is kept until the next is accepted). */
+  private checkpointed: ExtendedSequenceNumber = { sequenceNumber: "TRIM_HORIZON", subSequenceNumber: 0 };
+  private snapshotRefusalAlerted = false;
 
   constructor(private readonly d: ProcessorDeps) {
     this.log = d.log;
@@ -246,11 +271,14 @@ export class BookingRecordProcessor implements RecordProcessor {
     shardId: string;
     startingPosition: ExtendedSequenceNumber;
     parentShardIds?: readonly string[];
+    leaseCounter?: number;
   }): Promise<void> {
     this.shardId = input.shardId;
     this.log = this.d.log.child({ shardId: input.shardId });
     this.lastCheckpointAt = this.now();
-    if (this.d.demand !== undefined)
+    this.checkpointed = input.startingPosition;
+    if (this.d.demand !== undefined) {
+      const restored = await this.restore(input.startingPosition, input.leaseCounter);
       this.demand = new DemandStage(
         input.shardId,
         RESUMED_FROM(input.startingPosition),
@@ -261,8 +289,79 @@ export class BookingRecordProcessor implements RecordProcessor {
             if (c !== undefined) c.duplicates = (c.duplicates ?? 0) + 1;
           },
         },
-        await this.inherited(input.parentShardIds ?? []),
+        // A restored state already holds what the parents handed off.
+        restored === undefined ? await this.inherited(input.parentShardIds ?? []) : undefined,
+        restored,
       );
+    }
+  }
+
+  /**
+   * Claims the shard's snapshots for this lease and reads the state of the checkpoint it resumes from.
+   * Undefined when there is none to read (a fresh shard, a checkpoint written without one): the shard
+   * then resumes by replay from the checkpoint, as without snapshots.
+   */
+  private async restore(
+    start: ExtendedSequenceNumber,
+    leaseCounter: number | undefined,
+  ): Promise<DemandSnapshot | undefined> {
+    const store = this.d.snapshots;
+    const options = this.d.demand?.options;
+    if (store === undefined || options === undefined || leaseCounter === undefined) return undefined;
+    const claimed = await this.retry("state snapshot claim", async () => {
+      try {
+        await store.claim(this.shardId, leaseCounter);
+        return true;
+      } catch (e) {
+        if (e instanceof ShardSnapshotFencedError) return false;
+        throw e;
+      }
+    });
+    if (!claimed) {
+      // The lease is already someone else's; the runtime learns it at the next renewal.
+      this.log.warn("a later owner of the lease claimed the shard: no state is written from here");
+      return undefined;
+    }
+    this.fence = leaseCounter;
+    if (isSentinel(start.sequenceNumber)) return undefined;
+    const found = await this.retry("state snapshot read", async () => {
+      try {
+        return await store.load(this.shardId, start);
+      } catch (e) {
+        if (e instanceof ShardSnapshotError && !e.retryable) return { refused: e };
+        throw e;
+      }
+    });
+    if ("missing" in found) {
+      this.log.warn("no state snapshot at the checkpoint: resuming by replay from it", {
+        reason: found.missing,
+      });
+      return undefined;
+    }
+    try {
+      if ("refused" in found) throw found.refused;
+      const snapshot = decodeSnapshot(found.bytes, { shardId: this.shardId, options });
+      this.log.info("restored the demand state of the checkpoint", {
+        position: start.sequenceNumber,
+        bytes: found.bytes.length,
+        writtenAt: found.writtenAt,
+      });
+      this.recordStateBytes(found.bytes.length);
+      return snapshot;
+    } catch (e) {
+      if (!(e instanceof AnalyticsStateError || e instanceof ShardSnapshotError)) throw e;
+      // Refused, never misread: windows reaching back before the checkpoint are not emitted again.
+      this.log.error("state snapshot refused: resuming by replay from the checkpoint", { err: e });
+      await this.d
+        .operationsAlert?.(`flightpulse: state snapshot of ${this.shardId} refused`, e.message)
+        .catch(() => {});
+      return undefined;
+    }
+  }
+
+  private recordStateBytes(bytes: number): void {
+    const c = this.d.counters;
+    if (c !== undefined) c.stateBytes = { ...c.stateBytes, [this.shardId]: bytes };
   }
 
   /** The parents' hand-offs, merged; a parent that left none (an older build ended it) is logged. */
@@ -360,6 +459,9 @@ export class BookingRecordProcessor implements RecordProcessor {
       await this.retry("baseline read", () => (this.demand as DemandStage).push(positioned));
       this.collect(this.demand.take(), facts, notices);
     }
+    const last = input.records[input.records.length - 1];
+    if (last !== undefined)
+      this.position = { sequenceNumber: last.sequenceNumber, subSequenceNumber: last.subSequenceNumber ?? 0 };
     await this.sendAlerts(notices, facts);
     await this.stage(facts);
     if (this.d.counters !== undefined) {
@@ -426,13 +528,20 @@ export class BookingRecordProcessor implements RecordProcessor {
     }
   }
 
+  /** Makes what the sinks buffer durable: the warehouse's rows and the baselines. */
+  private async flushSinks(): Promise<void> {
+    if (this.d.warehouse !== undefined) await this.retry("warehouse flush", () => this.d.warehouse!.flush());
+    const baselines = this.d.demand?.baselines;
+    if (baselines?.flush !== undefined) await this.retry("baseline write", () => baselines.flush!());
+  }
+
   private async checkpoint(
     checkpointer: { checkpoint(position?: ExtendedSequenceNumber): Promise<boolean> },
     end = false,
   ): Promise<void> {
-    if (this.d.warehouse !== undefined) await this.retry("warehouse flush", () => this.d.warehouse!.flush());
-    const baselines = this.d.demand?.baselines;
-    if (baselines?.flush !== undefined) await this.retry("baseline write", () => baselines.flush!());
+    if (!end && this.demand !== undefined && this.fence !== undefined && this.position !== undefined)
+      if (await this.checkpointWithSnapshot(checkpointer, this.demand, this.fence, this.position)) return;
+    await this.flushSinks();
     let ok: boolean;
     if (end || this.demand === undefined) ok = await checkpointer.checkpoint();
     else {
@@ -443,21 +552,66 @@ export class BookingRecordProcessor implements RecordProcessor {
         this.lastCheckpointAt = this.now();
         return;
       }
-      ok = await checkpointer.checkpoint({
-        sequenceNumber: safe.sequenceNumber,
-        subSequenceNumber: safe.subSequenceNumber ?? 0,
-      });
+      const at = { sequenceNumber: safe.sequenceNumber, subSequenceNumber: safe.subSequenceNumber ?? 0 };
+      ok = await checkpointer.checkpoint(at);
+      if (ok) this.checkpointed = at;
     }
     this.lastCheckpointAt = this.now();
     if (!ok) this.log.warn("checkpoint refused: the lease moved to another worker");
   }
 
-  /** Sends what the pipeline emitted on its own (shard end) through the sinks. */
-  private async drain(): Promise<void> {
-    if (this.demand === undefined) return;
+  /**
+   * Writes the shard's state, then checkpoints at `position`, the end of the last batch. The outputs the
+   * pipeline emitted since that batch (an idle shard's panes) are taken at the same instant as the state,
+   * and reach the sinks before it is written. False when the state is over the store's limit: the caller
+   * checkpoints at the safe point instead.
+   */
+  private async checkpointWithSnapshot(
+    checkpointer: { checkpoint(position?: ExtendedSequenceNumber): Promise<boolean> },
+    demand: DemandStage,
+    fence: number,
+    position: ExtendedSequenceNumber,
+  ): Promise<boolean> {
+    const store = this.d.snapshots as ShardSnapshotStore;
+    const { outputs, snapshot } = demand.takeWithSnapshot(position);
+    await this.drain(outputs);
+    await this.flushSinks();
+    const written = await this.retry("state snapshot write", async () => {
+      try {
+        await store.save(this.shardId, fence, position, snapshot, this.checkpointed);
+        return "written";
+      } catch (e) {
+        if (e instanceof ShardSnapshotFencedError || e instanceof ShardSnapshotTooLargeError) return e;
+        throw e;
+      }
+    });
+    if (written instanceof ShardSnapshotTooLargeError) {
+      this.log.error("state snapshot not written: checkpointing at the safe point", { err: written });
+      if (!this.snapshotRefusalAlerted) {
+        this.snapshotRefusalAlerted = true;
+        await this.d
+          .operationsAlert?.(`flightpulse: state snapshot of ${this.shardId} too large`, written.message)
+          .catch(() => {});
+      }
+      return false;
+    }
+    this.lastCheckpointAt = this.now();
+    if (written instanceof ShardSnapshotFencedError) {
+      this.log.warn("state not written and no checkpoint: a later owner of the lease claimed the shard");
+      return true;
+    }
+    this.recordStateBytes(snapshot.length);
+    if (await checkpointer.checkpoint(position)) this.checkpointed = position;
+    else this.log.warn("checkpoint refused: the lease moved to another worker");
+    return true;
+  }
+
+  /** Sends what the pipeline emitted on its own (an idle advance, the shard's end) through the sinks. */
+  private async drain(outputs = this.demand?.take()): Promise<void> {
+    if (outputs === undefined) return;
     const facts = new Map<string, Row[]>();
     const notices: AlertNotice[] = [];
-    this.collect(this.demand.take(), facts, notices);
+    this.collect(outputs, facts, notices);
     await this.sendAlerts(notices, facts);
     await this.stage(facts);
   }

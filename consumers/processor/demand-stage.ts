@@ -4,6 +4,12 @@
 import { type SchedulerLike, Subject, type Subscription } from "rxjs";
 import type { DemandOptions } from "../../analytics/demand/demand-options";
 import { demandPipeline } from "../../analytics/demand/demand-pipeline";
+import {
+  completeSnapshot,
+  type DemandSnapshot,
+  encodeSnapshot,
+  type SnapshotParts,
+} from "../../analytics/demand/shard-snapshot";
 import type {
   DemandInput,
   DemandOutput,
@@ -11,6 +17,7 @@ import type {
   SafePoint,
   ShardEnded,
   ShardHandoffState,
+  ShardPosition,
 } from "../../analytics/demand/stream-items";
 import { routeOf } from "../../analytics/events";
 import { type BaselineStore, baselineKey } from "../../analytics/rules/route-baseline";
@@ -49,6 +56,8 @@ export class DemandStage {
     private readonly o: DemandStageOptions,
     /** A reshard's child: the state its parents handed off. */
     inherited?: ShardHandoffState,
+    /** The state as of the checkpoint the shard resumes from. */
+    restored?: DemandSnapshot,
   ) {
     this.subscription = this.input
       .pipe(demandPipeline(o.options, o.baselines, o.scheduler, o.onDuplicate))
@@ -62,11 +71,20 @@ export class DemandStage {
           this.failure = e;
         },
       });
+    if (restored !== undefined) {
+      // The baselines a batch loads are those of the routes and hours its windows can close: after a
+      // restore, the routes of the carried-over panes and the watermark already announced count too.
+      const { clock, panes, windows } = restored.parts;
+      this.watermark = clock.announced;
+      for (const [, open] of panes.open) for (const p of open) this.routes.add(p.route);
+      for (const [route] of windows.routes) this.routes.add(route);
+    }
     this.input.next({
       kind: "shard-started",
       shardId,
       resumed,
       ...(inherited !== undefined ? { inherited } : {}),
+      ...(restored !== undefined ? { restored } : {}),
     });
   }
 
@@ -98,6 +116,18 @@ export class DemandStage {
     const out = this.pending;
     this.pending = [];
     return out;
+  }
+
+  /**
+   * Everything emitted since the last take, and the state's bytes as of the same instant (after the last
+   * batch, `position` its last record): a restore from them goes on with exactly what comes after.
+   */
+  takeWithSnapshot(position: ShardPosition): { outputs: DemandOutput[]; snapshot: Buffer } {
+    if (this.failure !== undefined) throw this.failure;
+    const parts: Partial<SnapshotParts> = {};
+    this.input.next({ kind: "snapshot", shardId: this.shardId, parts });
+    const snapshot = encodeSnapshot(completeSnapshot(this.shardId, position, this.o.options, parts));
+    return { outputs: this.take(), snapshot };
   }
 
   /** Ends the shard's pipeline; on `shard-end` its open panes and windows close (take() has them). */

@@ -8,15 +8,13 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { ShardHandoffState } from "../../analytics/demand/stream-items";
 import { isPermanentAwsError } from "../aws/permanent-errors";
+import { readParts, writeParts } from "./state-parts";
 
 /** The layout this build writes and reads; a head of another version is refused, never misread. */
 export const HANDOFF_FORMAT = 1;
-/** Bytes of state per item, well under DynamoDB's 400 KB item limit. */
-const PART_BYTES = 300_000;
 /** The largest state handed off: 64 MB is ten minutes of ids at 10,000 events/s on one shard. */
 export const MAX_HANDOFF_BYTES = 64 * 1024 * 1024;
 /** Children start within the stream's retention; the items expire a week later (DynamoDB TTL in AWS). */
@@ -47,7 +45,6 @@ export interface ShardHandoffStore {
 }
 
 const pk = (shardId: string): AttributeValue => ({ S: `handoff#${shardId}` });
-const partKey = (i: number) => `part#${String(i).padStart(5, "0")}`;
 
 function parse(shardId: string, bytes: Buffer): ShardHandoffState {
   const state = JSON.parse(bytes.toString("utf8")) as ShardHandoffState;
@@ -77,20 +74,8 @@ export class DynamoDbShardHandoffStore implements ShardHandoffStore {
         `the hand-off of ${shardId} is ${bytes.length} bytes, over the ${this.maxBytes}-byte limit: its children start without it, so re-sends of its last events may count twice in their panes`,
       );
     const expiresAt = { N: String(Math.floor(this.now() / 1000) + KEEP_SECONDS) };
-    const parts = Math.max(1, Math.ceil(bytes.length / PART_BYTES));
     try {
-      for (let i = 0; i < parts; i++)
-        await this.client.send(
-          new PutItemCommand({
-            TableName: this.tableName,
-            Item: {
-              pk: pk(shardId),
-              sk: { S: partKey(i) },
-              body: { B: bytes.subarray(i * PART_BYTES, (i + 1) * PART_BYTES) },
-              expiresAt,
-            },
-          }),
-        );
+      const parts = await writeParts(this.client, this.tableName, pk(shardId), "", bytes, { expiresAt });
       // The head last: a reader that finds it finds every part.
       await this.client.send(
         new PutItemCommand({
@@ -132,26 +117,12 @@ export class DynamoDbShardHandoffStore implements ShardHandoffStore {
           { retryable: false },
         );
       const parts = Number(head["parts"]?.N);
-      const chunks: Buffer[] = [];
-      let start: Record<string, AttributeValue> | undefined;
-      do {
-        const out = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: "pk = :pk AND begins_with(sk, :part)",
-            ExpressionAttributeValues: { ":pk": pk(shardId), ":part": { S: "part#" } },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of out.Items ?? []) chunks.push(Buffer.from(item["body"]?.B ?? new Uint8Array()));
-        start = out.LastEvaluatedKey;
-      } while (start !== undefined);
-      if (chunks.length !== parts)
-        throw new ShardHandoffError(`the hand-off of ${shardId} has ${chunks.length} of its ${parts} parts`, {
+      const bytes = await readParts(this.client, this.tableName, pk(shardId), "", parts);
+      if (bytes === undefined)
+        throw new ShardHandoffError(`the hand-off of ${shardId} lacks some of its ${parts} parts`, {
           retryable: false,
         });
-      return parse(shardId, Buffer.concat(chunks));
+      return parse(shardId, bytes);
     } catch (e) {
       if (e instanceof ShardHandoffError) throw e;
       throw new ShardHandoffError(`reading the hand-off of ${shardId} failed: ${(e as Error).message}`, {

@@ -44,7 +44,7 @@ export const TABLES: readonly TableDefinition[] = [
     hashKey: "pk",
     rangeKey: "sk",
     ttlAttribute: "expiresAt",
-    purpose: "Demand state a finished parent shard hands to its children at a reshard",
+    purpose: "Demand state: each shard's snapshot at its checkpoint, and a finished parent's hand-off to its children",
   },
 ];
 

@@ -1,0 +1,88 @@
+// A byte string larger than one DynamoDB item (400 KB), stored as numbered binary parts under one
+// partition key and a sort-key prefix: how the shard-state table holds hand-offs and state snapshots.
+import {
+  type AttributeValue,
+  BatchWriteItemCommand,
+  type DynamoDBClient,
+  PutItemCommand,
+  QueryCommand,
+  type WriteRequest,
+} from "@aws-sdk/client-dynamodb";
+
+/** Bytes per part, well under DynamoDB's 400 KB item limit. */
+export const PART_BYTES = 300_000;
+
+const partKey = (prefix: string, i: number) => `${prefix}part#${String(i).padStart(5, "0")}`;
+
+/** How many parts `bytes` takes (at least one, so an empty state still has an item). */
+export const partCount = (bytes: Uint8Array): number => Math.max(1, Math.ceil(bytes.length / PART_BYTES));
+
+/** Writes `bytes` as parts `prefix`part#00000…, each with `extra` attributes (the expiry). */
+export async function writeParts(
+  client: DynamoDBClient,
+  tableName: string,
+  pk: AttributeValue,
+  prefix: string,
+  bytes: Uint8Array,
+  extra: Record<string, AttributeValue>,
+): Promise<number> {
+  const parts = partCount(bytes);
+  for (let i = 0; i < parts; i++)
+    await client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          pk,
+          sk: { S: partKey(prefix, i) },
+          body: { B: bytes.subarray(i * PART_BYTES, (i + 1) * PART_BYTES) },
+          ...extra,
+        },
+      }),
+    );
+  return parts;
+}
+
+/** The parts under `prefix`, in order, concatenated; undefined when their count is not `expected`. */
+export async function readParts(
+  client: DynamoDBClient,
+  tableName: string,
+  pk: AttributeValue,
+  prefix: string,
+  expected: number,
+): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const out = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :part)",
+        ExpressionAttributeValues: { ":pk": pk, ":part": { S: `${prefix}part#` } },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of out.Items ?? []) chunks.push(Buffer.from(item["body"]?.B ?? new Uint8Array()));
+    start = out.LastEvaluatedKey;
+  } while (start !== undefined);
+  return chunks.length === expected ? Buffer.concat(chunks) : undefined;
+}
+
+/** Deletes `parts` parts under `prefix` (25 per request, the unprocessed ones again). */
+export async function deleteParts(
+  client: DynamoDBClient,
+  tableName: string,
+  pk: AttributeValue,
+  prefix: string,
+  parts: number,
+): Promise<void> {
+  let requests: WriteRequest[] = Array.from({ length: parts }, (_, i) => ({
+    DeleteRequest: { Key: { pk, sk: { S: partKey(prefix, i) } } },
+  }));
+  while (requests.length > 0) {
+    const chunk = requests.slice(0, 25);
+    requests = requests.slice(25);
+    const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: chunk } }));
+    requests.push(...(out.UnprocessedItems?.[tableName] ?? []));
+  }
+}
