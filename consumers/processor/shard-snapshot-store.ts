@@ -100,8 +100,8 @@ interface Generation {
 const pk = (shardId: string): AttributeValue => ({ S: `snapshot#${shardId}` });
 const prefix = (gen: string) => `gen#${gen}#`;
 const at = (p: ExtendedSequenceNumber) => `${p.sequenceNumber}/${p.subSequenceNumber}`;
-const isAt = (g: Generation | undefined, p: ExtendedSequenceNumber): g is Generation =>
-  g !== undefined && g.sequenceNumber === p.sequenceNumber && g.subSequenceNumber === p.subSequenceNumber;
+const samePosition = (a: ExtendedSequenceNumber, b: ExtendedSequenceNumber) =>
+  a.sequenceNumber === b.sequenceNumber && a.subSequenceNumber === b.subSequenceNumber;
 
 const toItem = (g: Generation): AttributeValue => ({
   M: {
@@ -181,8 +181,9 @@ export class DynamoDbShardSnapshotStore implements ShardSnapshotStore {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { pk: pk(shardId), sk: { S: "head" } },
-          UpdateExpression: "SET fence = :f, format = if_not_exists(format, :format)",
-          ConditionExpression: "attribute_not_exists(fence) OR fence <= :f",
+          UpdateExpression: "SET #fence = :f, #format = if_not_exists(#format, :format)",
+          ConditionExpression: "attribute_not_exists(#fence) OR #fence <= :f",
+          ExpressionAttributeNames: { "#fence": "fence", "#format": "format" },
           ExpressionAttributeValues: {
             ":f": { N: String(fence) },
             ":format": { N: String(SNAPSHOT_STORE_FORMAT) },
@@ -228,7 +229,7 @@ export class DynamoDbShardSnapshotStore implements ShardSnapshotStore {
         bytes: bytes.length,
         writtenAt: new Date(this.now()).toISOString(),
       };
-      const kept = head?.generations.find((g) => isAt(g, checkpointed));
+      const kept = head?.generations.find((g) => samePosition(g, checkpointed));
       try {
         // The head last, so a reader that finds a generation finds all its parts.
         await this.client.send(
@@ -243,7 +244,8 @@ export class DynamoDbShardSnapshotStore implements ShardSnapshotStore {
               ...(kept !== undefined ? { checkpointed: toItem(kept) } : {}),
               expiresAt,
             },
-            ConditionExpression: "attribute_not_exists(fence) OR fence <= :f",
+            ConditionExpression: "attribute_not_exists(#fence) OR #fence <= :f",
+            ExpressionAttributeNames: { "#fence": "fence" },
             ExpressionAttributeValues: { ":f": { N: String(fence) } },
           }),
         );
@@ -270,7 +272,7 @@ export class DynamoDbShardSnapshotStore implements ShardSnapshotStore {
     try {
       const head = await this.head(shardId);
       if (head === undefined) return { missing: `no state snapshot of ${shardId} was ever written` };
-      const g = head.generations.find((x) => isAt(x, position));
+      const g = head.generations.find((x) => samePosition(x, position));
       if (g === undefined)
         return {
           missing: `no state snapshot of ${shardId} at ${at(position)} (the stored ones are at ${head.generations.map(at).join(", ") || "none"})`,
@@ -287,5 +289,70 @@ export class DynamoDbShardSnapshotStore implements ShardSnapshotStore {
     } catch (e) {
       throw this.wrap("reading", shardId, e);
     }
+  }
+}
+
+/** The same contract in memory (unit tests, and a worker run without the shard-state table). */
+export class InMemoryShardSnapshotStore implements ShardSnapshotStore {
+  private readonly shards = new Map<
+    string,
+    { fence: number; generations: { position: ExtendedSequenceNumber; bytes: Buffer; writtenAt: string }[] }
+  >();
+
+  constructor(
+    private readonly maxBytes = MAX_SNAPSHOT_BYTES,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private shard(shardId: string) {
+    let s = this.shards.get(shardId);
+    if (s === undefined) {
+      s = { fence: Number.NEGATIVE_INFINITY, generations: [] };
+      this.shards.set(shardId, s);
+    }
+    return s;
+  }
+
+  async claim(shardId: string, fence: number): Promise<void> {
+    const s = this.shard(shardId);
+    if (s.fence > fence)
+      throw new ShardSnapshotFencedError(
+        `${shardId} was claimed by a later owner of its lease (lease counter above ${fence})`,
+      );
+    s.fence = fence;
+  }
+
+  async save(
+    shardId: string,
+    fence: number,
+    position: ExtendedSequenceNumber,
+    bytes: Uint8Array,
+    checkpointed: ExtendedSequenceNumber,
+  ): Promise<void> {
+    if (bytes.length > this.maxBytes)
+      throw new ShardSnapshotTooLargeError(
+        `the state snapshot of ${shardId} is ${bytes.length} bytes, over the ${this.maxBytes}-byte limit`,
+      );
+    const s = this.shard(shardId);
+    if (s.fence > fence)
+      throw new ShardSnapshotFencedError(
+        `${shardId} was claimed by a later owner of its lease (lease counter ${s.fence} > ${fence})`,
+      );
+    s.fence = fence;
+    const kept = s.generations.find((g) => samePosition(g.position, checkpointed));
+    s.generations = [
+      { position, bytes: Buffer.from(bytes), writtenAt: new Date(this.now()).toISOString() },
+      ...(kept !== undefined ? [kept] : []),
+    ];
+  }
+
+  async load(
+    shardId: string,
+    position: ExtendedSequenceNumber,
+  ): Promise<StoredSnapshot | { readonly missing: string }> {
+    const s = this.shards.get(shardId);
+    const g = s?.generations.find((x) => samePosition(x.position, position));
+    if (g === undefined) return { missing: `no state snapshot of ${shardId} at ${at(position)}` };
+    return { bytes: g.bytes, writtenAt: g.writtenAt };
   }
 }

@@ -44,7 +44,8 @@ export const TABLES: readonly TableDefinition[] = [
     hashKey: "pk",
     rangeKey: "sk",
     ttlAttribute: "expiresAt",
-    purpose: "Demand state: each shard's snapshot at its checkpoint, and a finished parent's hand-off to its children",
+    purpose:
+      "Demand state: each shard's snapshot at its checkpoint, and a finished parent's hand-off to its children",
   },
 ];
 
