@@ -113,6 +113,8 @@ interface WorkerMetrics {
     string,
     { millisBehindLatest?: number; recordsPerSecond?: number; lastCheckpointAt?: number }
   >;
+  /** Bytes of each shard's last state snapshot. */
+  stateBytes?: Record<string, number>;
 }
 
 /** Worker health and metrics from each worker's /health and /metrics endpoints. */
@@ -148,6 +150,7 @@ export function workersCollector(list: () => readonly { workerId: string; health
               ...(shard.lastCheckpointAt !== undefined
                 ? { checkpointAgeMs: Math.max(0, now - shard.lastCheckpointAt) }
                 : {}),
+              ...(m.stateBytes?.[shardId] !== undefined ? { stateBytes: m.stateBytes[shardId] } : {}),
             });
           }
           return {

@@ -46,6 +46,8 @@ export interface ShardRow {
   readonly recordsPerSecond?: number;
   /** How long ago the owner last wrote the checkpoint (absent until it has, this run). */
   readonly checkpointAgeMs?: number;
+  /** Bytes of the demand state snapshot the owner wrote at its last checkpoint (or restored). */
+  readonly stateBytes?: number;
 }
 
 export interface WorkerRow {
@@ -130,6 +132,7 @@ export interface ShardMetrics {
   readonly millisBehindLatest?: number;
   readonly recordsPerSecond?: number;
   readonly checkpointAgeMs?: number;
+  readonly stateBytes?: number;
 }
 
 /** What one collector contributes; totals merge field by field, shard metrics join the shard rows. */
@@ -150,6 +153,7 @@ function joinShardMetrics(shards: readonly ShardRow[], metrics: readonly ShardMe
       ...(m.millisBehindLatest !== undefined ? { millisBehindLatest: m.millisBehindLatest } : {}),
       ...(m.recordsPerSecond !== undefined ? { recordsPerSecond: m.recordsPerSecond } : {}),
       ...(m.checkpointAgeMs !== undefined ? { checkpointAgeMs: m.checkpointAgeMs } : {}),
+      ...(m.stateBytes !== undefined ? { stateBytes: m.stateBytes } : {}),
     };
   });
 }

@@ -64,11 +64,12 @@ describe("dashboard in a browser (Chromium)", function () {
       });
       expect(await alert.textContent()).to.contain("LHR-DXB");
       expect(await page.locator("#manifests tr").count()).to.be.greaterThan(0);
-      // The consumers panel: shards show their owner's lag and records/s (they were "–" before).
+      // The consumers panel: shards show their owner's lag and records/s (they were "–" before), and the
+      // size of the state snapshot written at the last checkpoint.
       await page.waitForFunction(
-        `[...document.querySelectorAll("#shards tbody tr")].some((r) => r.cells[2].textContent !== "–" && r.cells[3].textContent !== "–")`,
+        `[...document.querySelectorAll("#shards tbody tr")].some((r) => r.cells[2].textContent !== "–" && r.cells[3].textContent !== "–" && /^[0-9.]+ (B|KB|MB)$/.test(r.cells[5].textContent))`,
         undefined,
-        { timeout: 20_000 },
+        { timeout: 30_000 },
       );
       const shot = path.join(SCREENSHOT_DIR ?? s.dir, "dashboard.png");
       await page.screenshot({ path: shot, fullPage: true });

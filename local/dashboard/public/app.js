@@ -36,6 +36,15 @@ function lagText(ms) {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
+function bytesText(n) {
+  if (n === undefined || n === null) return "–";
+  return n < 1024
+    ? `${n} B`
+    : n < 1024 * 1024
+      ? `${(n / 1024).toFixed(1)} KB`
+      : `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
 function drawChart(series) {
   const routes = [...new Set(series.map((p) => p.route))].slice(0, 8);
   const times = [...new Set(series.map((p) => p.t))].sort((a, b) => a - b);
@@ -153,6 +162,11 @@ function render(s) {
           "td",
           { title: sh.checkpoint || "" },
           `${sh.checkpoint ? `…${sh.checkpoint.slice(-8)}` : "–"}${sh.checkpointAgeMs === undefined ? "" : ` · ${ageText(sh.checkpointAgeMs)} ago`}`,
+        ),
+        el(
+          "td",
+          { title: "the demand state snapshot written at the last checkpoint" },
+          bytesText(sh.stateBytes),
         ),
       ),
     "no leases yet",

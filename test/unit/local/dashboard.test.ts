@@ -78,7 +78,7 @@ describe("dashboard server", () => {
     expect(snap.manifests).to.deep.equal([]);
   });
 
-  it("fills each lease's row with its owner's lag, records/s and checkpoint age, not a former owner's", async () => {
+  it("fills each lease's row with its owner's lag, records/s, checkpoint age and state size, not a former owner's", async () => {
     const snap = await collectSnapshot(
       {
         leases: async () => ({
@@ -90,13 +90,19 @@ describe("dashboard server", () => {
         }),
         workers: async () => ({
           shardMetrics: [
-            { shardId: "shardId-000000000000", workerId: "worker-1", millisBehindLatest: 90_000 },
+            {
+              shardId: "shardId-000000000000",
+              workerId: "worker-1",
+              millisBehindLatest: 90_000,
+              stateBytes: 1,
+            },
             {
               shardId: "shardId-000000000000",
               workerId: "worker-2",
               millisBehindLatest: 250,
               recordsPerSecond: 40,
               checkpointAgeMs: 4_000,
+              stateBytes: 18_432,
             },
             {
               shardId: "shardId-000000000001",
@@ -117,6 +123,7 @@ describe("dashboard server", () => {
         millisBehindLatest: 250,
         recordsPerSecond: 40,
         checkpointAgeMs: 4_000,
+        stateBytes: 18_432,
       },
       { shardId: "shardId-000000000001", owner: "worker-1", millisBehindLatest: 0, recordsPerSecond: 12.5 },
       { shardId: "shardId-000000000002" },
