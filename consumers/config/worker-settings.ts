@@ -219,6 +219,22 @@ export const WORKER_SETTINGS = {
       return new Date(ms);
     },
   }),
+  checkpointIntervalSeconds: {
+    env: "FLIGHTPULSE_CHECKPOINT_INTERVAL_SECONDS",
+    description:
+      "How often a shard checkpoints (with state snapshots, at most this much of a shard is re-read after a crash; each checkpoint writes the shard's state)",
+    default: 10,
+    deployed: false,
+    parse: integer(1, 3_600),
+  },
+  stateSnapshots: {
+    env: "FLIGHTPULSE_STATE_SNAPSHOTS",
+    description:
+      "Write each shard's demand state at its checkpoint, so a new owner restores it instead of re-reading window + cooldown (false: checkpoint at the safe point)",
+    default: true,
+    deployed: false,
+    parse: boolean,
+  },
   enhancedFanOut: {
     env: "FLIGHTPULSE_ENHANCED_FAN_OUT",
     description: "Read with enhanced fan-out (SubscribeToShard) instead of polling GetRecords",

@@ -460,8 +460,11 @@ export class BookingRecordProcessor implements RecordProcessor {
       this.collect(this.demand.take(), facts, notices);
     }
     const last = input.records[input.records.length - 1];
-    if (last !== undefined)
+    if (last !== undefined) {
       this.position = { sequenceNumber: last.sequenceNumber, subSequenceNumber: last.subSequenceNumber ?? 0 };
+      // What a crash would make the next owner re-read: the batches after the last "checkpointed".
+      this.log.debug("batch processed", { records: input.records.length, last: last.sequenceNumber });
+    }
     await this.sendAlerts(notices, facts);
     await this.stage(facts);
     if (this.d.counters !== undefined) {
@@ -554,7 +557,10 @@ export class BookingRecordProcessor implements RecordProcessor {
       }
       const at = { sequenceNumber: safe.sequenceNumber, subSequenceNumber: safe.subSequenceNumber ?? 0 };
       ok = await checkpointer.checkpoint(at);
-      if (ok) this.checkpointed = at;
+      if (ok) {
+        this.checkpointed = at;
+        this.log.debug("checkpointed", { at: at.sequenceNumber, snapshot: false });
+      }
     }
     this.lastCheckpointAt = this.now();
     if (!ok) this.log.warn("checkpoint refused: the lease moved to another worker");
@@ -601,8 +607,10 @@ export class BookingRecordProcessor implements RecordProcessor {
       return true;
     }
     this.recordStateBytes(snapshot.length);
-    if (await checkpointer.checkpoint(position)) this.checkpointed = position;
-    else this.log.warn("checkpoint refused: the lease moved to another worker");
+    if (await checkpointer.checkpoint(position)) {
+      this.checkpointed = position;
+      this.log.debug("checkpointed", { at: position.sequenceNumber, snapshot: true, bytes: snapshot.length });
+    } else this.log.warn("checkpoint refused: the lease moved to another worker");
     return true;
   }
 
