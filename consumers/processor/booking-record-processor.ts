@@ -510,6 +510,11 @@ export class BookingRecordProcessor implements RecordProcessor {
       c.alertsSuppressed = (c.alertsSuppressed ?? 0) + result.suppressed.length;
     }
     for (const id of result.sent) this.log.info("alert sent", { alertId: id });
+    if (result.suppressed.length > 0 || result.alreadySent.length > 0)
+      this.log.debug("alerts not sent again", {
+        suppressed: result.suppressed,
+        alreadySent: result.alreadySent,
+      });
     // An alert in another's cooldown (a replay after failover can judge a later window a new surge) did
     // not happen; one sent before did, and its row may not have reached the warehouse then.
     const happened = new Set([...result.sent, ...result.alreadySent]);

@@ -5,8 +5,10 @@
 // shard is split under load, and every worker is restarted with SIGTERM, one at a time. After the stream
 // drains, the sinks must equal an independent computation over the event set: seat manifests, facts, the
 // demand panes and sliding windows (each distinct event once), every bad record rejected and nothing else,
-// the surge alerted once. The reconciliation table it prints is the one in the README. Then every worker
-// is killed at once and the stream replayed from the start with no lease left: nothing may change.
+// the surge alerted once. The first SIGKILL comes at a random moment under load: what the next owner
+// re-reads must be one checkpoint interval's worth (it restores the state written at the checkpoint). The
+// reconciliation table it prints is the one in the README. Then every worker is killed at once and the
+// stream replayed from the start with no lease left: nothing may change.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -37,10 +39,13 @@ import {
   expectedPanes,
   expectedWindows,
 } from "../fixtures/pipeline-expectations";
+import { readWorkerProgress, uncheckpointed } from "../fixtures/worker-progress";
 import { DATA_API_DOWN, DYNAMODB_THROTTLING, type FaultProxy, startFaultProxy } from "./fault-proxy";
 
 const RECORDS = 24_000;
 const CHUNKS = 30;
+/** Seconds between checkpoints (each writes the shard's state): what a SIGKILL may make the next owner re-read. */
+const CHECKPOINT_S = 2;
 const { paneMs, windowMs, allowedLatenessMs } = DEFAULT_DEMAND_OPTIONS;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -69,6 +74,9 @@ describe("chaos run: kills, a rolling restart, throttling, a warehouse outage an
         FLIGHTPULSE_SURGE_FLOOR_SEATS: "250",
         FLIGHTPULSE_IDLE_TIMEOUT_SECONDS: "3",
         FLIGHTPULSE_FAILOVER_MS: "3000",
+        FLIGHTPULSE_CHECKPOINT_INTERVAL_SECONDS: String(CHECKPOINT_S),
+        // Batches and checkpoints in the workers' logs: what each SIGKILL left to re-read.
+        FLIGHTPULSE_LOG_LEVEL: "debug",
         FLIGHTPULSE_DYNAMODB_ENDPOINT: dynamoProxy.url,
         FLIGHTPULSE_REDSHIFT_DATA_ENDPOINT: dataApiProxy.url,
       },
@@ -88,8 +96,10 @@ describe("chaos run: kills, a rolling restart, throttling, a warehouse outage an
     }
     await w.stop();
   };
+  const kills: { worker: string; at: number }[] = [];
   const replace = async (w: RunningService, how: "SIGKILL" | "SIGTERM") => {
     live.splice(live.indexOf(w), 1);
+    if (how === "SIGKILL") kills.push({ worker: w.name, at: Date.now() });
     await stopWorker(w, how);
     const [next] = await startWorkers(1);
     note(`${how} ${w.name}, started ${next?.name}`);
@@ -119,7 +129,9 @@ describe("chaos run: kills, a rolling restart, throttling, a warehouse outage an
     const names = stack.state.resources;
     const sim = new TrafficSimulator({
       seed: 23,
-      startTime: Date.now() - 45 * 60_000,
+      // At a fixed time of day (yesterday, 12:00 UTC): the simulator's demand follows the UTC hour, and
+      // at night the surge's ten-fold LHR-DXB stays under the floor (162 seats in a window at 00:00).
+      startTime: Math.floor(Date.now() / 86_400_000) * 86_400_000 - 12 * 3_600_000,
       ratePerSecond: 10,
       routes: ROUTES.slice(0, 30),
       scheduleDays: 2,
@@ -158,8 +170,10 @@ describe("chaos run: kills, a rolling restart, throttling, a warehouse outage an
       }
       note(`traffic written: ${entries.length} records`);
     })();
+    // The first kill at a random moment under load, once every worker has checkpointed a few times.
+    const firstKillMs = createRandom(Date.now()).int(5_000, 9_000);
     const chaos = (async () => {
-      await sleep(3_000);
+      await sleep(firstKillMs);
       await replace(live[0] as RunningService, "SIGKILL");
       dynamoProxy.on(DYNAMODB_THROTTLING(0.25));
       note("DynamoDB throttles 25% of requests");
@@ -194,6 +208,39 @@ describe("chaos run: kills, a rolling restart, throttling, a warehouse outage an
       note("rolling SIGTERM restart done");
     })();
     await Promise.all([traffic, chaos]);
+
+    // Assess the first SIGKILL: every shard the worker was reading had been checkpointed, with its state,
+    // at most one interval (and the batch in hand) before the kill, the next owner restored exactly that
+    // checkpoint's state, and what it re-read is the killed worker's batches after it: one interval's worth.
+    const logOf = (name: string) => path.join(dir, ".flightpulse", `${name}.log`);
+    const firstKill = kills[0] as { worker: string; at: number };
+    const restores = Array.from({ length: nextIndex - 1 }, (_, i) =>
+      readWorkerProgress(logOf(`worker-${i + 1}`)),
+    );
+    const rereads: string[] = [];
+    for (const [shardId, p] of readWorkerProgress(logOf(firstKill.worker))) {
+      const u = uncheckpointed(p);
+      if (u.lastBatchAt === undefined || firstKill.at - u.lastBatchAt > 5_000) continue; // not reading it then
+      const checkpoint = u.checkpoint;
+      expect(checkpoint, `${shardId} checkpointed before the kill`).to.not.equal(undefined);
+      if (checkpoint === undefined) continue;
+      expect(checkpoint.snapshot, `${shardId}: a checkpoint with the state`).to.equal(true);
+      expect(firstKill.at - checkpoint.at, `${shardId}: checkpoint age at the kill (ms)`).to.be.at.most(
+        CHECKPOINT_S * 1000 + 5_000,
+      );
+      const after = p.batches.filter((b) => BigInt(b.last) > BigInt(checkpoint.position));
+      const inLastInterval = p.batches.filter((b) => b.at >= checkpoint.at - CHECKPOINT_S * 1000);
+      expect(after.length, `${shardId}: batches re-read`).to.be.at.most(inLastInterval.length + 1);
+      expect(
+        restores.flatMap((r) => r.get(shardId)?.restored.map((x) => x.position) ?? []),
+        `${shardId}: the next owner restored the state of the killed worker's last checkpoint`,
+      ).to.include(checkpoint.position);
+      rereads.push(
+        `${shardId} ${u.records.toLocaleString("en-US")} of ${u.processed.toLocaleString("en-US")}`,
+      );
+    }
+    expect(rereads, "shards the first killed worker was reading").to.not.deep.equal([]);
+    note(`first SIGKILL ${firstKillMs} ms in: records re-read (of those it processed) ${rereads.join(", ")}`);
 
     // Assess: wait for the sinks to settle, then compare each with the independent computation.
     const warehouse = new SdkDataApi(aws.redshiftData, { database: "dev", workgroupName: LOCAL_WAREHOUSE });
