@@ -56,11 +56,20 @@ export class ShardSnapshotFencedError extends ShardSnapshotError {
 /** A snapshot over the limit: the shard checkpoints where a replay rebuilds its state instead. */
 export class ShardSnapshotTooLargeError extends ShardSnapshotError {
   override readonly code = "SHARD_SNAPSHOT_TOO_LARGE";
-  constructor(message: string) {
-    super(message, { retryable: false });
+  constructor(shardId: string, bytes: number, maxBytes: number) {
+    super(
+      `the state snapshot of ${shardId} is ${bytes} bytes, over the ${maxBytes}-byte limit: the shard checkpoints where a replay rebuilds its state, as without snapshots`,
+      { retryable: false },
+    );
     this.name = "ShardSnapshotTooLargeError";
   }
 }
+
+/** "Claimed by a later owner" (`held`: the counter that claimed it, when known). */
+const fenced = (shardId: string, fence: number, held?: number) =>
+  new ShardSnapshotFencedError(
+    `${shardId} was claimed by a later owner of its lease (lease counter ${held === undefined ? `above ${fence}` : `${held} > ${fence}`})`,
+  );
 
 export interface StoredSnapshot {
   readonly bytes: Buffer;
@@ -191,10 +200,7 @@ export class DynamoDbShardSnapshotStore implements ShardSnapshotStore {
         }),
       );
     } catch (e) {
-      if (e instanceof ConditionalCheckFailedException)
-        throw new ShardSnapshotFencedError(
-          `${shardId} was claimed by a later owner of its lease (lease counter above ${fence})`,
-        );
+      if (e instanceof ConditionalCheckFailedException) throw fenced(shardId, fence);
       throw this.wrap("claiming", shardId, e);
     }
   }
@@ -207,15 +213,10 @@ export class DynamoDbShardSnapshotStore implements ShardSnapshotStore {
     checkpointed: ExtendedSequenceNumber,
   ): Promise<void> {
     if (bytes.length > this.maxBytes)
-      throw new ShardSnapshotTooLargeError(
-        `the state snapshot of ${shardId} is ${bytes.length} bytes, over the ${this.maxBytes}-byte limit: the shard checkpoints where a replay rebuilds its state, as without snapshots`,
-      );
+      throw new ShardSnapshotTooLargeError(shardId, bytes.length, this.maxBytes);
     try {
       const head = await this.head(shardId);
-      if (head !== undefined && head.fence > fence)
-        throw new ShardSnapshotFencedError(
-          `${shardId} was claimed by a later owner of its lease (lease counter ${head.fence} > ${fence})`,
-        );
+      if (head !== undefined && head.fence > fence) throw fenced(shardId, fence, head.fence);
       const id = randomUUID();
       const expiresAt = { N: String(Math.floor(this.now() / 1000) + KEEP_SECONDS) };
       const parts = await writeParts(this.client, this.tableName, pk(shardId), prefix(id), bytes, {
@@ -252,9 +253,7 @@ export class DynamoDbShardSnapshotStore implements ShardSnapshotStore {
       } catch (e) {
         if (!(e instanceof ConditionalCheckFailedException)) throw e;
         await deleteParts(this.client, this.tableName, pk(shardId), prefix(id), parts).catch(() => {});
-        throw new ShardSnapshotFencedError(
-          `${shardId} was claimed by a later owner of its lease while its state was written (lease counter above ${fence})`,
-        );
+        throw fenced(shardId, fence);
       }
       // Generations no head names any more (best effort: the expiry removes what a crash leaves).
       for (const g of head?.generations ?? [])
@@ -315,10 +314,7 @@ export class InMemoryShardSnapshotStore implements ShardSnapshotStore {
 
   async claim(shardId: string, fence: number): Promise<void> {
     const s = this.shard(shardId);
-    if (s.fence > fence)
-      throw new ShardSnapshotFencedError(
-        `${shardId} was claimed by a later owner of its lease (lease counter above ${fence})`,
-      );
+    if (s.fence > fence) throw fenced(shardId, fence);
     s.fence = fence;
   }
 
@@ -330,14 +326,9 @@ export class InMemoryShardSnapshotStore implements ShardSnapshotStore {
     checkpointed: ExtendedSequenceNumber,
   ): Promise<void> {
     if (bytes.length > this.maxBytes)
-      throw new ShardSnapshotTooLargeError(
-        `the state snapshot of ${shardId} is ${bytes.length} bytes, over the ${this.maxBytes}-byte limit`,
-      );
+      throw new ShardSnapshotTooLargeError(shardId, bytes.length, this.maxBytes);
     const s = this.shard(shardId);
-    if (s.fence > fence)
-      throw new ShardSnapshotFencedError(
-        `${shardId} was claimed by a later owner of its lease (lease counter ${s.fence} > ${fence})`,
-      );
+    if (s.fence > fence) throw fenced(shardId, fence, s.fence);
     s.fence = fence;
     const kept = s.generations.find((g) => samePosition(g.position, checkpointed));
     s.generations = [
