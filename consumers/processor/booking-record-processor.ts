@@ -214,6 +214,8 @@ export class BookingRecordProcessor implements RecordProcessor {
   /** The lease's checkpoint as last accepted (its snapshot is kept until the next is accepted). */
   private checkpointed: ExtendedSequenceNumber = { sequenceNumber: "TRIM_HORIZON", subSequenceNumber: 0 };
   private snapshotRefusalAlerted = false;
+  /** A batch was given up half-way (its outputs not all staged): no state of this run may be written. */
+  private batchInFlight = false;
 
   constructor(private readonly d: ProcessorDeps) {
     this.log = d.log;
@@ -455,18 +457,21 @@ export class BookingRecordProcessor implements RecordProcessor {
       for (const change of changes)
         for (const a of evaluateFlight(flightSnapshot(change), this.d.flightRules))
           notices.push(flightNotice(a));
+    // From here until the batch's outputs are staged, the demand state is ahead of what the sinks hold.
+    this.batchInFlight = true;
     if (this.demand !== undefined) {
       await this.retry("baseline read", () => (this.demand as DemandStage).push(positioned));
       this.collect(this.demand.take(), facts, notices);
     }
+    await this.sendAlerts(notices, facts);
+    await this.stage(facts);
+    this.batchInFlight = false;
     const last = input.records[input.records.length - 1];
     if (last !== undefined) {
       this.position = { sequenceNumber: last.sequenceNumber, subSequenceNumber: last.subSequenceNumber ?? 0 };
       // What a crash would make the next owner re-read: the batches after the last "checkpointed".
       this.log.debug("batch processed", { records: input.records.length, last: last.sequenceNumber });
     }
-    await this.sendAlerts(notices, facts);
-    await this.stage(facts);
     if (this.d.counters !== undefined) {
       this.d.counters.events += manifestInputs.length;
       this.d.counters.rejected += rejects.length;
@@ -547,8 +552,10 @@ export class BookingRecordProcessor implements RecordProcessor {
     checkpointer: { checkpoint(position?: ExtendedSequenceNumber): Promise<boolean> },
     end = false,
   ): Promise<void> {
-    if (!end && this.demand !== undefined && this.fence !== undefined && this.position !== undefined)
-      if (await this.checkpointWithSnapshot(checkpointer, this.demand, this.fence, this.position)) return;
+    const { demand, fence, position } = this;
+    const withState = !end && !this.batchInFlight && demand !== undefined;
+    if (withState && fence !== undefined && position !== undefined)
+      if (await this.checkpointWithSnapshot(checkpointer, demand, fence, position)) return;
     await this.flushSinks();
     let ok: boolean;
     if (end || this.demand === undefined) ok = await checkpointer.checkpoint();

@@ -81,7 +81,7 @@ const shared = (snapshots: ShardSnapshotStore = new InMemoryShardSnapshotStore()
 });
 
 /** A worker's processor for shard "s" (checkpointing after every batch) over the stores that outlive it. */
-function worker(s: Shared, options: DemandOptionsInput = {}) {
+function worker(s: Shared, options: DemandOptionsInput = {}, publishing = { fails: false }) {
   const sql: string[] = [];
   const api: DataApi = {
     batch: async (statements) => {
@@ -120,6 +120,7 @@ function worker(s: Shared, options: DemandOptionsInput = {}) {
       state: s.alertState,
       publisher: {
         publish: async (a) => {
+          if (publishing.fails) throw Object.assign(new Error("SNS is down"), { retryable: true });
           published.push(...a);
           return { published: a.map((x) => x.alertId), failed: [] };
         },
@@ -247,6 +248,46 @@ describe("booking record processor with state snapshots", () => {
     expect(stale.checkpoints).to.deep.equal(BATCHES.slice(0, 2).map(last));
     const kept = await s.snapshots.load("s", last(BATCHES[2] as UserRecord[]));
     expect("missing" in kept, "no state at the stale worker's batch").to.equal(true);
+  });
+
+  it("writes no state after a batch given up half-way (its outputs not all sent): the checkpoint stays put", async () => {
+    // Prepare: the batches before the surge's alert checkpointed with their state; then SNS fails.
+    const reference = worker(shared());
+    await reference.processor.initialize({ shardId: "s", startingPosition: START, leaseCounter: 1 });
+    let alerting = 0;
+    while (reference.published.length === 0) await reference.run([BATCHES[alerting++] as UserRecord[]]);
+    alerting--;
+    expect(alerting, "the batch that raises the surge alert").to.be.greaterThan(2);
+    const s = shared();
+    const publishing = { fails: false };
+    const w = worker(s, {}, publishing);
+    await w.processor.initialize({ shardId: "s", startingPosition: START, leaseCounter: 1 });
+    await w.run(BATCHES.slice(0, alerting));
+    const writes = w.steps.filter((x) => x.startsWith("state")).length;
+    publishing.fails = true;
+    const stop = new AbortController();
+    stop.abort("shutdown");
+    // Act: the worker is shutting down while the publish fails: the batch is given up, then the shutdown.
+    let givenUp: unknown;
+    await w.processor
+      .processRecords({
+        records: BATCHES[alerting] as UserRecord[],
+        checkpointer: w.checkpointer,
+        signal: stop.signal,
+      })
+      .catch((e) => {
+        givenUp = e;
+      });
+    publishing.fails = false;
+    await w.processor.shutdownRequested({ checkpointer: w.checkpointer });
+    // Assess: the last checkpoint and state are still those of the batch before.
+    const before = last(BATCHES[alerting - 1] as UserRecord[]);
+    expect((givenUp as Error)?.name).to.equal("ShardStoppedError");
+    expect(w.checkpoints.at(-1)).to.deep.equal(before);
+    expect(
+      w.steps.filter((x) => x.startsWith("state")),
+      "no state written since",
+    ).to.have.length(writes);
   });
 
   it("checkpoints at the safe point when the state is over the store's limit, with one operations alert", async () => {
