@@ -106,15 +106,23 @@ const INFINITIES: Readonly<Record<string, number>> = {
   "#Infinity": Number.POSITIVE_INFINITY,
 };
 
-/** The snapshot's bytes (UTF-8 JSON). Synchronous: the state is read at this instant, not later. */
-export function encodeSnapshot(s: DemandSnapshot): Buffer {
-  return Buffer.from(
-    JSON.stringify(s, (_key, v: unknown) =>
+/** State as UTF-8 JSON, infinities included (the snapshot's and the reshard hand-off's encoding). */
+export const encodeState = (value: unknown): Buffer =>
+  Buffer.from(
+    JSON.stringify(value, (_key, v: unknown) =>
       typeof v === "number" && !Number.isFinite(v) ? (Number.isNaN(v) ? "#NaN" : `#${v}`) : v,
     ),
     "utf8",
   );
-}
+
+/** The value encodeState wrote (throws SyntaxError on bytes that are not JSON). */
+export const decodeState = (bytes: Uint8Array): unknown =>
+  JSON.parse(Buffer.from(bytes).toString("utf8"), (_key, v: unknown) =>
+    typeof v === "string" && v in INFINITIES ? INFINITIES[v] : v === "#NaN" ? Number.NaN : v,
+  );
+
+/** The snapshot's bytes. Synchronous: the state is read at this instant, not later. */
+export const encodeSnapshot = (s: DemandSnapshot): Buffer => encodeState(s);
 
 /**
  * The snapshot in `bytes`, checked against this build's format and the worker's options. Throws
@@ -126,9 +134,7 @@ export function decodeSnapshot(
 ): DemandSnapshot {
   let s: DemandSnapshot;
   try {
-    s = JSON.parse(Buffer.from(bytes).toString("utf8"), (_key, v: unknown) =>
-      typeof v === "string" && v in INFINITIES ? INFINITIES[v] : v === "#NaN" ? Number.NaN : v,
-    ) as DemandSnapshot;
+    s = decodeState(bytes) as DemandSnapshot;
   } catch (e) {
     throw new AnalyticsStateError(
       `the state snapshot of ${expected.shardId} is not valid JSON: ${(e as Error).message}`,

@@ -5,6 +5,7 @@
 import type { OperatorFunction } from "rxjs";
 import { addFigures, emptyAccumulator, figuresOf } from "./demand-figures";
 import type { DemandOptions } from "./demand-options";
+import type { WindowsPart } from "./shard-snapshot";
 import {
   followShardLifecycle,
   getOrCreate,
@@ -30,13 +31,18 @@ interface ShardWindows {
 const WINDOWS_PART: ShardStatePart<ShardWindows, "windows"> = {
   name: "windows",
   save: (s) => ({ fenceMs: s.fenceMs, routes: [...s.routes] }),
-  load: (p) => ({
-    fenceMs: p.fenceMs,
-    routes: new Map(
-      p.routes.map(([route, r]) => [route, { panes: [...r.panes], lastEnd: r.lastEnd }] as const),
-    ),
-  }),
+  load: (p) => windowPanes(p.routes, p.fenceMs),
+  inherit: (routes) => windowPanes(routes.windows, routes.fenceMs),
 };
+
+function windowPanes(routes: WindowsPart["routes"], fenceMs: number): ShardWindows {
+  return {
+    fenceMs,
+    routes: new Map(
+      routes.map(([route, r]) => [route, { panes: [...r.panes], lastEnd: r.lastEnd }] as const),
+    ),
+  };
+}
 
 export function slidingDemand(
   options: Pick<DemandOptions, "windowMs" | "hopMs" | "currency">,

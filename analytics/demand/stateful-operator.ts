@@ -2,7 +2,7 @@
 // completion passed through, and a teardown (timers) when the subscriber leaves.
 import { Observable, type OperatorFunction } from "rxjs";
 import type { SnapshotParts } from "./shard-snapshot";
-import type { DemandItem } from "./stream-items";
+import type { DemandItem, RouteStates } from "./stream-items";
 
 export interface ItemHandler<I> {
   readonly next: (item: I) => void;
@@ -42,13 +42,16 @@ export interface ShardStatePart<S, N extends keyof SnapshotParts> {
   readonly name: N;
   save(state: S): SnapshotParts[N];
   load(part: SnapshotParts[N]): S;
+  /** A reshard's child: the state of the routes it took over from its parents. */
+  inherit(routes: RouteStates): S;
 }
 
 /**
  * The shard lifecycle every windowing operator follows: a resume fence is recorded, a (re)started shard
- * forgets its state (or takes it from the snapshot it resumes from), a snapshot request gets the state's
- * part, a shard read to its end (resharding) flushes what is open, a lost or released lease drops it for
- * the next owner to restore or rebuild. Returns false for items that are not lifecycle items.
+ * forgets its state (or takes it from the snapshot it resumes from, or a reshard's child its routes' from
+ * its parents), a snapshot request gets the state's part, a shard read to its end (resharding) flushes
+ * what is open unless it hands it to its children, a lost or released lease drops it for the next owner
+ * to restore or rebuild. Returns false for items that are not lifecycle items.
  */
 export function followShardLifecycle<S extends { fenceMs: number }, N extends keyof SnapshotParts>(
   item: DemandItem,
@@ -67,12 +70,15 @@ export function followShardLifecycle<S extends { fenceMs: number }, N extends ke
     case "shard-started": {
       shards.delete(item.shardId);
       const restored = item.restored?.parts[part.name];
+      const inherited = item.inherited?.routes;
       if (restored !== undefined) shards.set(item.shardId, part.load(restored));
+      else if (inherited !== undefined) shards.set(item.shardId, part.inherit(inherited));
       return true;
     }
     case "shard-ended": {
       const s = shards.get(item.shardId);
-      if (s !== undefined && item.reason === "shard-end") flush(item.shardId, s);
+      // Handed off: the children finish what is open.
+      if (s !== undefined && item.reason === "shard-end" && item.handOff !== true) flush(item.shardId, s);
       shards.delete(item.shardId);
       return true;
     }

@@ -3,7 +3,7 @@
 // alerts and safe points. Batches keep the per-event cost of RxJS off the hot path: an operator handles a
 // whole batch in one call.
 import type { FlightEvent } from "../events";
-import type { DemandSnapshot, SnapshotParts } from "./shard-snapshot";
+import type { CooldownPart, DemandSnapshot, PanesPart, SnapshotParts, WindowsPart } from "./shard-snapshot";
 
 /** Where a record sits in its shard (structurally the KCL ExtendedSequenceNumber). */
 export interface ShardPosition {
@@ -21,11 +21,27 @@ export interface PositionedEvent {
  * What a shard that was read to its end (a reshard) hands to its children: its event-time watermark and
  * the event ids of the panes still open under it, so a producer's re-send of a parent's event that lands
  * in a child is recognised, and one older than the watermark is late there as it would have been in the
- * parent. A merge's child takes both parents' (every id, the later watermark: see mergeHandoffs).
+ * parent; and its per-route state (`routes`), which each child takes for the routes it owns (partition key
+ * = route, so each route's later events all go to one child), so a pane or window open at the reshard is
+ * finished, and judged, whole. A merge's child takes both parents' (every id and route, the later
+ * watermark: see mergeHandoffs).
  */
 export interface ShardHandoffState {
   readonly watermarkMs: number;
   readonly panes: readonly { readonly paneStart: number; readonly eventIds: readonly string[] }[];
+  /** Absent when the parent closed its panes and windows itself (no hand-off store, or an older build). */
+  readonly routes?: RouteStates;
+}
+
+/** The per-route part of a shard's state: what a reshard's child continues for the routes it owns. */
+export interface RouteStates {
+  /** The parent's newest event time (the child's idle advance starts from it). */
+  readonly maxEventTime: number;
+  readonly fenceMs: number;
+  readonly open: PanesPart["open"];
+  readonly windows: WindowsPart["routes"];
+  /** Keyed `route#alertType`. */
+  readonly cooldown: CooldownPart["last"];
 }
 
 /** Input: a shard (re)starts. `resumed` when it starts after a checkpoint, so earlier records exist. */
@@ -62,6 +78,8 @@ export interface ShardEnded {
   readonly shardId: string;
   /** `shard-end` closes what is open; `lease-lost` and `shutdown` drop it for the next owner to replay. */
   readonly reason: "shard-end" | "lease-lost" | "shutdown";
+  /** At `shard-end`: the open state goes to the children (read just before) instead of being closed. */
+  readonly handOff?: boolean;
   /** The shard's watermark as it ended (set by the watermark operator on the way through). */
   readonly watermarkMs?: number;
 }

@@ -6,7 +6,7 @@ import type { OperatorFunction } from "rxjs";
 import { routeKey } from "../events";
 import { addEvent, emptyAccumulator, type FigureAccumulator, figuresOf } from "./demand-figures";
 import { type DemandOptions, paneStartOf } from "./demand-options";
-import type { OpenPanePart } from "./shard-snapshot";
+import type { OpenPanePart, PanesPart } from "./shard-snapshot";
 import {
   followShardLifecycle,
   getOrCreate,
@@ -54,17 +54,20 @@ const PANES_PART: ShardStatePart<ShardPanes, "panes"> = {
       return [start, accs] as const;
     }),
   }),
-  load: (p) => {
-    const open = new Map<number, PaneRoutes>();
-    for (const [start, accs] of p.open) {
-      const routes: PaneRoutes = new Map();
-      for (const a of accs)
-        getOrCreate(routes, a.origin, () => new Map()).set(a.destination, restoredAccumulator(a));
-      open.set(start, routes);
-    }
-    return { open, fenceMs: p.fenceMs };
-  },
+  load: (p) => openPanes(p),
+  inherit: (routes) => openPanes(routes),
 };
+
+function openPanes(p: Pick<PanesPart, "open" | "fenceMs">): ShardPanes {
+  const open = new Map<number, PaneRoutes>();
+  for (const [start, accs] of p.open) {
+    const routes: PaneRoutes = new Map();
+    for (const a of accs)
+      getOrCreate(routes, a.origin, () => new Map()).set(a.destination, restoredAccumulator(a));
+    open.set(start, routes);
+  }
+  return { open, fenceMs: p.fenceMs };
+}
 
 export function tumblingPanes(
   options: Pick<DemandOptions, "paneMs" | "currency">,

@@ -200,6 +200,13 @@ export function withWatermarks(
             // A reshard's child judges lateness from where its parents stopped (never announced: the
             // parents' panes up to there are closed, the child's own close as its events come).
             if (item.inherited !== undefined) c.watermark = item.inherited.watermarkMs;
+            // With its routes' open panes: idle advance (processing time) starts from the parents' newest
+            // event, so those panes close even if no event of theirs ever comes.
+            const maxEventTime = item.inherited?.routes?.maxEventTime;
+            if (maxEventTime !== undefined && maxEventTime > c.maxEventTime) {
+              c.maxEventTime = maxEventTime;
+              c.maxPaneStart = paneStartOf(maxEventTime, paneMs);
+            }
             shards.set(item.shardId, c);
             emit(item);
             return;

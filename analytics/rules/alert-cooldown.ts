@@ -44,10 +44,16 @@ export function alertCooldown(
           case "shard-started": {
             fences.delete(item.shardId);
             lastCandidate.delete(item.shardId);
-            const restored = item.restored?.parts.cooldown;
-            if (restored !== undefined) {
-              fences.set(item.shardId, restored.fenceMs);
-              lastCandidate.set(item.shardId, new Map(restored.last));
+            // From the snapshot it resumes from, or (a reshard's child) its routes' from its parents.
+            const inherited = item.inherited?.routes;
+            const from =
+              item.restored?.parts.cooldown ??
+              (inherited === undefined
+                ? undefined
+                : { fenceMs: inherited.fenceMs, last: inherited.cooldown });
+            if (from !== undefined) {
+              fences.set(item.shardId, from.fenceMs);
+              lastCandidate.set(item.shardId, new Map(from.last));
             }
             break;
           }

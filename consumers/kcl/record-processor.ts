@@ -32,6 +32,8 @@ export interface RecordProcessor {
      * is higher than any this owner held, so it fences state this processor writes outside the lease table.
      */
     readonly leaseCounter?: number;
+    /** The shard's hash key range (from its lease): which partition keys its records have. */
+    readonly hashKeyRange?: { readonly startingHashKey: string; readonly endingHashKey: string };
   }): Promise<void>;
   processRecords(input: ProcessRecordsInput): Promise<void>;
   /** The lease went to another worker: do not checkpoint (it would be refused); drop state. */

@@ -122,6 +122,7 @@ export class ShardConsumer {
       startingPosition: start,
       parentShardIds: this.d.lease.parentShardIds,
       leaseCounter: held.leaseCounter,
+      ...(this.d.lease.hashKeyRange !== undefined ? { hashKeyRange: this.d.lease.hashKeyRange } : {}),
     });
     this.state = "PROCESSING";
     const fetcher = this.d.fetcher(start);

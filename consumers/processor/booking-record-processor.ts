@@ -11,7 +11,7 @@
 // when a snapshot cannot be stored) the checkpoint never passes the analytics' safe point, from which a
 // replay rebuilds the state.
 import { AnalyticsStateError } from "../../analytics/demand/errors";
-import { mergeHandoffs } from "../../analytics/demand/shard-handoff";
+import { handoffFor, mergeHandoffs } from "../../analytics/demand/shard-handoff";
 import { type DemandSnapshot, decodeSnapshot } from "../../analytics/demand/shard-snapshot";
 import { getOrCreate } from "../../analytics/demand/stateful-operator";
 import type { DemandOutput, PositionedEvent, ShardHandoffState } from "../../analytics/demand/stream-items";
@@ -30,6 +30,7 @@ import type { WarehouseLoader } from "../warehouse/loader";
 import { alertRow, demandNotice, flightNotice, flightSnapshot, paneRow, windowRow } from "./demand-rows";
 import { DemandStage, type DemandStageOptions } from "./demand-stage";
 import { ShardStoppedError } from "./errors";
+import { type HashKeyRange, routeOwner } from "./route-ownership";
 import { type ShardHandoffStore, ShardHandoffTooLargeError } from "./shard-handoff-store";
 import {
   ShardSnapshotError,
@@ -274,6 +275,7 @@ export class BookingRecordProcessor implements RecordProcessor {
     startingPosition: ExtendedSequenceNumber;
     parentShardIds?: readonly string[];
     leaseCounter?: number;
+    hashKeyRange?: HashKeyRange;
   }): Promise<void> {
     this.shardId = input.shardId;
     this.log = this.d.log.child({ shardId: input.shardId });
@@ -292,7 +294,9 @@ export class BookingRecordProcessor implements RecordProcessor {
           },
         },
         // A restored state already holds what the parents handed off.
-        restored === undefined ? await this.inherited(input.parentShardIds ?? []) : undefined,
+        restored === undefined
+          ? await this.inherited(input.parentShardIds ?? [], input.hashKeyRange)
+          : undefined,
         restored,
       );
     }
@@ -367,7 +371,10 @@ export class BookingRecordProcessor implements RecordProcessor {
   }
 
   /** The parents' hand-offs, merged; a parent that left none (an older build ended it) is logged. */
-  private async inherited(parents: readonly string[]): Promise<ShardHandoffState | undefined> {
+  private async inherited(
+    parents: readonly string[],
+    range: HashKeyRange | undefined,
+  ): Promise<ShardHandoffState | undefined> {
     const store = this.d.handoffs;
     if (store === undefined || this.d.demand === undefined || parents.length === 0) return undefined;
     const states: ShardHandoffState[] = [];
@@ -379,13 +386,24 @@ export class BookingRecordProcessor implements RecordProcessor {
         });
       else states.push(state);
     }
-    const merged = mergeHandoffs(states);
-    if (merged !== undefined)
-      this.log.info("started from the parents' hand-off", {
-        parents,
-        watermarkMs: merged.watermarkMs,
-        ids: merged.panes.reduce((n, p) => n + p.eventIds.length, 0),
-      });
+    const all = mergeHandoffs(states);
+    if (all === undefined) return undefined;
+    // The routes' open state goes to the child that owns each route; without its hash key range (a lease
+    // written without one) this child cannot tell which, and takes none rather than a route twice.
+    if (all.routes !== undefined && range === undefined)
+      this.log.error(
+        "no hash key range on the lease: the parents' open panes and windows are not taken over",
+        {
+          parents,
+        },
+      );
+    const merged = range === undefined ? { ...all, routes: undefined } : handoffFor(all, routeOwner(range));
+    this.log.info("started from the parents' hand-off", {
+      parents,
+      watermarkMs: merged.watermarkMs,
+      ids: merged.panes.reduce((n, p) => n + p.eventIds.length, 0),
+      routes: merged.routes?.windows.length ?? 0,
+    });
     return merged;
   }
 
@@ -643,11 +661,13 @@ export class BookingRecordProcessor implements RecordProcessor {
   }
 
   async shardEnded(input: { checkpointer: { checkpoint(): Promise<boolean> } }): Promise<void> {
-    this.demand?.end("shard-end");
+    const store = this.d.handoffs;
+    // The routes' open panes and windows go to the children when the store can take them; else they close.
+    const routes = this.demand?.end("shard-end", store?.maxBytes);
     await this.drain();
     // Durable before SHARD_END: the children start only after that checkpoint, and read it first.
-    const handoff = this.handoff;
-    const store = this.d.handoffs;
+    const handoff =
+      this.handoff === undefined || routes === undefined ? this.handoff : { ...this.handoff, routes };
     if (handoff !== undefined && store !== undefined)
       await this.retry("shard hand-off write", async () => {
         try {

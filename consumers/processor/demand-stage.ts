@@ -4,6 +4,7 @@
 import { type SchedulerLike, Subject, type Subscription } from "rxjs";
 import type { DemandOptions } from "../../analytics/demand/demand-options";
 import { demandPipeline } from "../../analytics/demand/demand-pipeline";
+import { routeStatesOf } from "../../analytics/demand/shard-handoff";
 import {
   completeSnapshot,
   type DemandSnapshot,
@@ -14,6 +15,7 @@ import type {
   DemandInput,
   DemandOutput,
   PositionedEvent,
+  RouteStates,
   SafePoint,
   ShardEnded,
   ShardHandoffState,
@@ -124,16 +126,35 @@ export class DemandStage {
    */
   takeWithSnapshot(position: ShardPosition): { outputs: DemandOutput[]; snapshot: Buffer } {
     if (this.failure !== undefined) throw this.failure;
-    const parts: Partial<SnapshotParts> = {};
-    this.input.next({ kind: "snapshot", shardId: this.shardId, parts });
-    const snapshot = encodeSnapshot(completeSnapshot(this.shardId, position, this.o.options, parts));
-    return { outputs: this.take(), snapshot };
+    return { outputs: this.take(), snapshot: encodeSnapshot(this.snapshot(position)) };
   }
 
-  /** Ends the shard's pipeline; on `shard-end` its open panes and windows close (take() has them). */
-  end(reason: ShardEnded["reason"]): void {
-    this.input.next({ kind: "shard-ended", shardId: this.shardId, reason });
+  private snapshot(position: ShardPosition): DemandSnapshot {
+    const parts: Partial<SnapshotParts> = {};
+    this.input.next({ kind: "snapshot", shardId: this.shardId, parts });
+    return completeSnapshot(this.shardId, position, this.o.options, parts);
+  }
+
+  /**
+   * Ends the shard's pipeline. At `shard-end`, with `handOffUnder` (the hand-off store's limit), the routes'
+   * open state goes to the children when the whole state is under it (with some room for the hand-off's
+   * own layout): returned, with the ids as the `shard-handoff` output. Otherwise the open panes and windows
+   * close now (take() has them).
+   */
+  end(reason: ShardEnded["reason"], handOffUnder?: number): RouteStates | undefined {
+    let routes: RouteStates | undefined;
+    if (reason === "shard-end" && handOffUnder !== undefined && this.failure === undefined) {
+      const state = this.snapshot({ sequenceNumber: "SHARD_END" });
+      if (encodeSnapshot(state).length <= handOffUnder * 0.9) routes = routeStatesOf(state.parts);
+    }
+    this.input.next({
+      kind: "shard-ended",
+      shardId: this.shardId,
+      reason,
+      ...(routes !== undefined ? { handOff: true } : {}),
+    });
     this.input.complete();
     this.subscription.unsubscribe();
+    return routes;
   }
 }

@@ -9,12 +9,18 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from "@aws-sdk/client-dynamodb";
+import { decodeState, encodeState } from "../../analytics/demand/shard-snapshot";
 import type { ShardHandoffState } from "../../analytics/demand/stream-items";
 import { isPermanentAwsError } from "../aws/permanent-errors";
 import { readParts, writeParts } from "./state-parts";
 
-/** The layout this build writes and reads; a head of another version is refused, never misread. */
-export const HANDOFF_FORMAT = 1;
+/**
+ * The layout this build writes; it reads it and the one before. Format 1 (ids and watermark in plain JSON)
+ * is format 2 without the routes' state, whose parent closed its panes and windows itself. A head of any
+ * other format is refused, never misread.
+ */
+export const HANDOFF_FORMAT = 2;
+const READABLE_FORMATS = [1, 2];
 /** The largest state handed off: 64 MB is ten minutes of ids at 10,000 events/s on one shard. */
 export const MAX_HANDOFF_BYTES = 64 * 1024 * 1024;
 /** Children start within the stream's retention; the items expire a week later (DynamoDB TTL in AWS). */
@@ -39,6 +45,8 @@ export class ShardHandoffTooLargeError extends ShardHandoffError {
 }
 
 export interface ShardHandoffStore {
+  /** The largest state it stores; without it, parents close their panes and windows and hand off ids only. */
+  readonly maxBytes?: number;
   save(shardId: string, state: ShardHandoffState): Promise<void>;
   /** The state the shard handed off, or undefined when it left none (it ended under an older build). */
   load(shardId: string): Promise<ShardHandoffState | undefined>;
@@ -47,11 +55,23 @@ export interface ShardHandoffStore {
 const pk = (shardId: string): AttributeValue => ({ S: `handoff#${shardId}` });
 
 function parse(shardId: string, bytes: Buffer): ShardHandoffState {
-  const state = JSON.parse(bytes.toString("utf8")) as ShardHandoffState;
+  let state: ShardHandoffState;
+  try {
+    state = decodeState(bytes) as ShardHandoffState;
+  } catch {
+    throw new ShardHandoffError(`the hand-off of ${shardId} is not JSON`, { retryable: false });
+  }
+  const r = state?.routes;
   const ok =
     typeof state?.watermarkMs === "number" &&
     Array.isArray(state.panes) &&
-    state.panes.every((p) => typeof p?.paneStart === "number" && Array.isArray(p.eventIds));
+    state.panes.every((p) => typeof p?.paneStart === "number" && Array.isArray(p.eventIds)) &&
+    (r === undefined ||
+      (typeof r.maxEventTime === "number" &&
+        typeof r.fenceMs === "number" &&
+        Array.isArray(r.open) &&
+        Array.isArray(r.windows) &&
+        Array.isArray(r.cooldown)));
   if (!ok) throw new ShardHandoffError(`the hand-off of ${shardId} is malformed`, { retryable: false });
   return state;
 }
@@ -61,14 +81,11 @@ export class DynamoDbShardHandoffStore implements ShardHandoffStore {
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
     private readonly now: () => number = Date.now,
-    private readonly maxBytes = MAX_HANDOFF_BYTES,
+    readonly maxBytes = MAX_HANDOFF_BYTES,
   ) {}
 
   async save(shardId: string, state: ShardHandoffState): Promise<void> {
-    // JSON has no -Infinity (the watermark of a parent that saw no event): the earliest Date stands in.
-    const bytes = Buffer.from(
-      JSON.stringify({ ...state, watermarkMs: Math.max(state.watermarkMs, -8.64e15) }),
-    );
+    const bytes = encodeState(state);
     if (bytes.length > this.maxBytes)
       throw new ShardHandoffTooLargeError(
         `the hand-off of ${shardId} is ${bytes.length} bytes, over the ${this.maxBytes}-byte limit: its children start without it, so re-sends of its last events may count twice in their panes`,
@@ -111,9 +128,9 @@ export class DynamoDbShardHandoffStore implements ShardHandoffStore {
       ).Item;
       if (head === undefined) return undefined;
       const format = Number(head["format"]?.N);
-      if (format !== HANDOFF_FORMAT)
+      if (!READABLE_FORMATS.includes(format))
         throw new ShardHandoffError(
-          `the hand-off of ${shardId} is in format ${head["format"]?.N ?? "(none)"}, and this build reads format ${HANDOFF_FORMAT}: run the build that wrote it until the reshard's children have started, or delete the item to start them without it`,
+          `the hand-off of ${shardId} is in format ${head["format"]?.N ?? "(none)"}, and this build reads formats ${READABLE_FORMATS.join(" and ")}: run the build that wrote it until the reshard's children have started, or delete the item to start them without it`,
           { retryable: false },
         );
       const parts = Number(head["parts"]?.N);

@@ -360,7 +360,9 @@ describe("flightpulse flink: deploys, refusals and rollbacks on the local endpoi
     for (;;) {
       rows = await emitted();
       const have = new Set(rows.map(identity));
-      if (reference.every((r) => have.has(identity(r))) || Date.now() > deadline) break;
+      // Both: the re-emitted windows can all be there before the new version's first 10-minute one.
+      const complete = reference.every((r) => have.has(identity(r))) && rows.some(tenMinutes);
+      if (complete || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 500));
     }
     const byKey = new Map<string, InsightRow[]>();

@@ -1,7 +1,7 @@
 // The reshard hand-off store on dynalite: a state larger than one DynamoDB item round-trips in parts, a
 // parent that left none reads as undefined, a head in another format is refused by name, never misread,
 // and a state over the limit is refused with the error the processor turns into "start without it".
-import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { type AttributeValue, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { expect } from "chai";
 import { resourceNames } from "../../../analytics/resource-names";
 import { clientOptions, localAwsConfig } from "../../../consumers/aws/clients";
@@ -82,9 +82,45 @@ describe("DynamoDbShardHandoffStore (dynalite)", function () {
     const e = await caught(new DynamoDbShardHandoffStore(client, table).load("shardId-000000000009"));
     expect(e).to.be.instanceOf(ShardHandoffError);
     expect((e as ShardHandoffError).retryable).to.equal(false);
-    expect(e.message).to.include(
-      `format ${HANDOFF_FORMAT + 1}, and this build reads format ${HANDOFF_FORMAT}`,
+    expect(e.message).to.include(`format ${HANDOFF_FORMAT + 1}, and this build reads formats 1 and 2`);
+  });
+
+  it("reads a format-1 hand-off (an older build's: ids and watermark, its panes closed by the parent)", async () => {
+    const body = {
+      watermarkMs: 1_796_000_000_000,
+      panes: [{ paneStart: 1_796_000_000_000, eventIds: ["a"] }],
+    };
+    const items: Record<string, AttributeValue>[] = [
+      { sk: { S: "part#00000" }, body: { B: Buffer.from(JSON.stringify(body)) } },
+      { sk: { S: "head" }, format: { N: "1" }, parts: { N: "1" } },
+    ];
+    for (const item of items)
+      await client.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: { pk: { S: "handoff#shardId-000000000011" }, ...item },
+        }),
+      );
+    expect(await new DynamoDbShardHandoffStore(client, table).load("shardId-000000000011")).to.deep.equal(
+      body,
     );
+  });
+
+  it("round-trips the routes' open state with the infinities of a shard that never saw a fence", async () => {
+    const store = new DynamoDbShardHandoffStore(client, table);
+    const state = {
+      watermarkMs: 1_000,
+      panes: [],
+      routes: {
+        maxEventTime: 1_030,
+        fenceMs: Number.NEGATIVE_INFINITY,
+        open: [],
+        windows: [],
+        cooldown: [["LHR-JFK#demand_surge", 990] as const],
+      },
+    };
+    await store.save("shardId-000000000012", state);
+    expect(await store.load("shardId-000000000012")).to.deep.equal(state);
   });
 
   it("refuses a state over its limit, and writes nothing for it", async () => {

@@ -14,6 +14,7 @@ import {
   BookingRecordProcessor,
   type ProcessorCounters,
 } from "../../../consumers/processor/booking-record-processor";
+import { hashKeyOf } from "../../../consumers/processor/route-ownership";
 import type { ShardHandoffStore } from "../../../consumers/processor/shard-handoff-store";
 import type { AlertNotice } from "../../../consumers/sinks/alerts/alert-notice";
 import { AlertSink } from "../../../consumers/sinks/alerts/alert-sink";
@@ -188,6 +189,94 @@ describe("booking record processor with demand analytics", () => {
     expect(saved.get("p")?.panes.flatMap((p) => p.eventIds)).to.deep.equal(["b-1", "b-2"]);
     expect(counters.duplicates).to.equal(1);
     expect(counters.events, "the re-send is still a fact and a manifest input").to.equal(2);
+  });
+
+  it("hands a split's open pane to the child owning its route: the pane is written once, whole, by the child", async () => {
+    // Prepare: a store that takes routes' state; children split the hash key space between two routes.
+    const saved = new Map<string, ShardHandoffState>();
+    const handoffs: ShardHandoffStore = {
+      maxBytes: 1_000_000,
+      save: async (shardId, state) => {
+        saved.set(shardId, state);
+      },
+      load: async (shardId) => saved.get(shardId),
+    };
+    const onRoute = (
+      r: UserRecord,
+      origin: string,
+      destination: string,
+      sequenceNumber: string,
+    ): UserRecord => ({
+      ...r,
+      sequenceNumber,
+      partitionKey: `${origin}-${destination}`,
+      data: Buffer.from(
+        JSON.stringify({ ...JSON.parse(Buffer.from(r.data).toString("utf8")), origin, destination }),
+      ),
+    });
+    const [lo, hi] = [hashKeyOf("LHR-JFK"), hashKeyOf("CDG-LHR")].sort((x, y) => (x < y ? -1 : 1)) as [
+      bigint,
+      bigint,
+    ];
+    const low = { startingHashKey: "0", endingHashKey: String(lo) };
+    const high = { startingHashKey: String(lo + 1n), endingHashKey: String(2n ** 128n - 1n) };
+    expect(hi > lo).to.equal(true);
+    const parent = setup(0, { handoffs });
+    await parent.processor.initialize({ shardId: "p", startingPosition: START });
+    await parent.processor.processRecords({
+      records: [booking(1, 0, 3), onRoute(booking(2, 0, 1), "CDG", "LHR", "1000002")],
+      checkpointer: parent.checkpointer,
+    });
+    // Act: the parent ends in minute 0; each child gets one route's next events, into minute 2.
+    await parent.processor.shardEnded({ checkpointer: { checkpoint: async () => true } });
+    const children = [low, high].map((range, k) => ({ range, s: setup(0, { handoffs }), id: `c${k}` }));
+    for (const c of children) {
+      await c.s.processor.initialize({
+        shardId: c.id,
+        startingPosition: START,
+        parentShardIds: ["p"],
+        hashKeyRange: c.range,
+      });
+      const own =
+        hashKeyOf("LHR-JFK") <= BigInt(c.range.endingHashKey) &&
+        hashKeyOf("LHR-JFK") >= BigInt(c.range.startingHashKey);
+      await c.s.processor.processRecords({
+        records: own
+          ? [booking(3, 0, 2), booking(4, 2, 1)]
+          : [onRoute(booking(5, 2, 1), "CDG", "LHR", "2000005")],
+        checkpointer: c.s.checkpointer,
+      });
+      await c.s.processor.shutdownRequested({ checkpointer: c.s.checkpointer });
+    }
+    // Assess: the parent wrote no pane; minute 0's LHR-JFK pane (3 + 2 seats) and CDG-LHR pane (1 seat)
+    // each come once, from the child that owns the route.
+    const paneInserts = (sql: readonly string[]) =>
+      sql.filter((q) => q.startsWith("INSERT INTO stage_route_panes"));
+    expect(paneInserts(parent.sql)).to.deep.equal([]);
+    expect(
+      saved.get("p")?.routes?.open.flatMap(([, panes]) => panes.map((p) => [p.route, p.seatsBooked])),
+    ).to.have.deep.members([
+      ["LHR-JFK", 3],
+      ["CDG-LHR", 1],
+    ]);
+    // (shard_id, route, pane_start, pane_end, searches, bookings, seats_booked, …) of every pane staged.
+    const panes = children
+      .flatMap((c) => paneInserts(c.s.sql))
+      .flatMap((q) => q.slice(q.indexOf(" VALUES ") + 8).split(/(?<=\)),(?=\()/))
+      .map((t) => t.slice(1, -1).split(", "))
+      .filter((f) => f[2] === "'2026-11-30 10:00:00.000'")
+      .map((f) => [f[0], f[1], Number(f[5]), Number(f[6])]);
+    const owner = (route: string) =>
+      children.find(
+        (c) =>
+          hashKeyOf(route) >= BigInt(c.range.startingHashKey) &&
+          hashKeyOf(route) <= BigInt(c.range.endingHashKey),
+      )?.id;
+    expect(panes).to.have.deep.members([
+      [`'${owner("LHR-JFK")}'`, "'LHR-JFK'", 2, 5],
+      [`'${owner("CDG-LHR")}'`, "'CDG-LHR'", 1, 1],
+    ]);
+    expect(panes).to.have.length(2);
   });
 
   it("sends one surge alert through the sink, and stages panes, windows and the alert for the warehouse", async () => {

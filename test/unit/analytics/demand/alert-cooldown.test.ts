@@ -71,4 +71,35 @@ describe("alertCooldown (30 ms)", () => {
       });
     });
   });
+
+  it("a reshard's child keeps the cooldown its parent handed over for the routes it owns", () => {
+    marbleScheduler().run(({ cold, expectObservable }) => {
+      // The parent's last LHR-JFK candidate ended at 100; the child's at 120 is inside the cooldown.
+      const started: DemandItem = {
+        kind: "shard-started",
+        shardId: "shard-0",
+        resumed: false,
+        inherited: {
+          watermarkMs: 100,
+          panes: [],
+          routes: {
+            maxEventTime: 105,
+            fenceMs: Number.NEGATIVE_INFINITY,
+            open: [],
+            windows: [],
+            cooldown: [["LHR-JFK#demand_surge", 100]],
+          },
+        },
+      };
+      const source = cold<DemandItem>("-sab|", {
+        s: started,
+        a: candidate("LHR-JFK", 120),
+        b: candidate("CDG-LHR", 120),
+      });
+      expectObservable(source.pipe(alertCooldown(SMALL))).toBe("-s-b|", {
+        s: started,
+        b: raised("CDG-LHR", 120),
+      });
+    });
+  });
 });

@@ -7,7 +7,8 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { from, VirtualTimeScheduler } from "rxjs";
 import { demandPipeline } from "../../../../analytics/demand/demand-pipeline";
-import { mergeHandoffs } from "../../../../analytics/demand/shard-handoff";
+import { handoffFor, mergeHandoffs, routeStatesOf } from "../../../../analytics/demand/shard-handoff";
+import type { SnapshotParts } from "../../../../analytics/demand/shard-snapshot";
 import type {
   DemandInput,
   DemandOutput,
@@ -41,33 +42,71 @@ function cutBefore(stream: readonly PositionedEvent[], pick: number): number {
   return 1 + (Math.max(0, at - 1) % (stream.length - 1));
 }
 
-/**
- * One shard's run, batches of 7, read to its end; the hand-off it leaves, and its outputs. With `crash`,
- * its worker crashes after batch `crash % batches` and a new one goes on from the checkpoint's snapshot.
- */
+interface ShardRun {
+  /** The parents' hand-off (merged, and for the routes this shard owns). */
+  readonly inherited?: ShardHandoffState | undefined;
+  /** The worker crashes after batch `crash % batches`; a new one goes on from the checkpoint's snapshot. */
+  readonly crash?: number;
+  /** At its end, the shard hands its routes' open state to its children instead of closing it. */
+  readonly handOff?: boolean;
+  /** The baselines (shared across a reshard's shards, as the table is). */
+  readonly baselines?: InMemoryBaselineStore;
+}
+
+/** One shard's run, batches of 7, read to its end; the hand-off it leaves, and its outputs. */
 function runShard(
   shardId: string,
   events: readonly PositionedEvent[],
-  inherited?: ShardHandoffState,
-  crash?: number,
+  o: ShardRun = {},
 ): { outputs: DemandOutput[]; handoff: ShardHandoffState | undefined } {
+  const inherited = o.inherited;
   const inputs: DemandInput[] = [
     { kind: "shard-started", shardId, resumed: false, ...(inherited !== undefined ? { inherited } : {}) },
   ];
   for (let i = 0; i < events.length; i += 7)
     inputs.push({ kind: "events", shardId, events: events.slice(i, i + 7) });
-  inputs.push({ kind: "shard-ended", shardId, reason: "shard-end" });
+  // A hand-off reads the state just before the end, as the worker does.
+  const parts: Partial<SnapshotParts> = {};
+  if (o.handOff === true) inputs.push({ kind: "snapshot", shardId, parts });
+  inputs.push({
+    kind: "shard-ended",
+    shardId,
+    reason: "shard-end",
+    ...(o.handOff === true ? { handOff: true } : {}),
+  });
   const outputs: DemandOutput[] = [];
-  if (crash !== undefined) {
-    const at = 1 + (crash % (inputs.length - 1));
-    const run = crashAndRestore(shardId, inputs.slice(0, at), inputs.slice(at), new InMemoryBaselineStore());
+  const baselines = o.baselines ?? new InMemoryBaselineStore();
+  if (o.crash !== undefined) {
+    // After a batch, never between the hand-off's read and the end.
+    const batches = inputs.filter((i) => i.kind === "events").length;
+    const at = 1 + (o.crash % Math.max(1, batches));
+    const run = crashAndRestore(shardId, inputs.slice(0, at), inputs.slice(at), baselines);
     outputs.push(...run.before, ...run.after);
   } else
     from(inputs)
-      .pipe(demandPipeline(SMALL, new InMemoryBaselineStore(), new VirtualTimeScheduler()))
-      .subscribe((o) => outputs.push(o));
-  const handoff = outputs.find((o) => o.kind === "shard-handoff");
-  return { outputs, handoff: handoff?.kind === "shard-handoff" ? handoff.state : undefined };
+      .pipe(demandPipeline(SMALL, baselines, new VirtualTimeScheduler()))
+      .subscribe((out) => outputs.push(out));
+  const ids = outputs.find((out) => out.kind === "shard-handoff");
+  const handoff = ids?.kind === "shard-handoff" ? ids.state : undefined;
+  return {
+    outputs,
+    handoff:
+      handoff !== undefined && o.handOff === true
+        ? { ...handoff, routes: routeStatesOf(parts as SnapshotParts) }
+        : handoff,
+  };
+}
+
+/** Panes, windows and alerts by what they are about, the shard left out: a reshard's against one shard's. */
+function exactly(outputs: readonly DemandOutput[]): string[] {
+  return outputs
+    .flatMap((out) => {
+      if (out.kind === "pane") return [JSON.stringify({ ...out.pane, shardId: "" })];
+      if (out.kind === "window") return [JSON.stringify({ ...out.window, shardId: "" })];
+      if (out.kind === "alert") return [JSON.stringify({ ...out.alert, shardId: "" })];
+      return [];
+    })
+    .sort();
 }
 
 /** Pane and window figures by (route, start), summed over the shards' parts. */
@@ -102,12 +141,12 @@ describe("demand pipeline across a reshard (property)", () => {
         const a = runShard(
           "shard-a",
           tail.filter((e) => left.has(routeOf(e.event))),
-          parent.handoff,
+          { inherited: parent.handoff },
         );
         const b = runShard(
           "shard-b",
           tail.filter((e) => !left.has(routeOf(e.event))),
-          parent.handoff,
+          { inherited: parent.handoff },
         );
         const whole = runShard("shard-p", stream);
         expect(summed([...parent.outputs, ...a.outputs, ...b.outputs])).to.deep.equal(summed(whole.outputs));
@@ -132,7 +171,7 @@ describe("demand pipeline across a reshard (property)", () => {
           head.filter((e) => !left.has(routeOf(e.event))),
         );
         const states = [p1.handoff, p2.handoff].filter((s): s is ShardHandoffState => s !== undefined);
-        const child = runShard("shard-3", stream.slice(k), mergeHandoffs(states));
+        const child = runShard("shard-3", stream.slice(k), { inherited: mergeHandoffs(states) });
         // One shard per parent's routes before the merge, one after: the same as each route on one shard.
         const whole = [
           runShard(
@@ -150,7 +189,10 @@ describe("demand pipeline across a reshard (property)", () => {
     );
   });
 
-  it("still counts every event once when the parent's and the children's workers crash and restore from snapshots", () => {
+  it("hands a split's open panes and windows to the child owning each route: one shard's exact outputs, through crashes", () => {
+    let handed = 0;
+    let cooled = 0;
+    let alerted = 0;
     fc.assert(
       fc.property(
         ...reshards,
@@ -160,34 +202,48 @@ describe("demand pipeline across a reshard (property)", () => {
           const stream = withResends(events, resends);
           const k = cutBefore(stream, cutAt);
           const left = new Set<string>(leftRoutes);
+          const owns = (route: string) => left.has(route);
           const tail = stream.slice(k);
-          // A crash of the parent before it ends, then of each child: the snapshot carries the hand-off's ids.
-          const parent = runShard("shard-p", stream.slice(0, k), undefined, cp);
+          // Each worker crashes once and a new one restores its snapshot; the baselines are one table.
+          const baselines = new InMemoryBaselineStore();
+          const parent = runShard("shard-p", stream.slice(0, k), { crash: cp, handOff: true, baselines });
+          const handoff = parent.handoff as ShardHandoffState;
           const a = runShard(
             "shard-a",
-            tail.filter((e) => left.has(routeOf(e.event))),
-            parent.handoff,
-            ca,
+            tail.filter((e) => owns(routeOf(e.event))),
+            {
+              inherited: handoffFor(handoff, owns),
+              crash: ca,
+              baselines,
+            },
           );
           const b = runShard(
             "shard-b",
-            tail.filter((e) => !left.has(routeOf(e.event))),
-            parent.handoff,
-            cb,
+            tail.filter((e) => !owns(routeOf(e.event))),
+            {
+              inherited: handoffFor(handoff, (route) => !owns(route)),
+              crash: cb,
+              baselines,
+            },
           );
-          // Each shard's own outputs are those of its uninterrupted run, so the sums are too.
-          expect(parent.outputs).to.deep.equal(runShard("shard-p", stream.slice(0, k)).outputs);
+          // Every pane, window and alert exactly as one shard reading the whole stream emits it.
           const whole = runShard("shard-p", stream);
-          expect(summed([...parent.outputs, ...a.outputs, ...b.outputs])).to.deep.equal(
-            summed(whole.outputs),
+          expect(exactly([...parent.outputs, ...a.outputs, ...b.outputs])).to.deep.equal(
+            exactly(whole.outputs),
           );
+          if ((handoff.routes?.open.length ?? 0) > 0) handed++;
+          if ((handoff.routes?.cooldown.length ?? 0) > 0) cooled++;
+          if (whole.outputs.some((o) => o.kind === "alert")) alerted++;
         },
       ),
       { numRuns: 200 },
     );
+    expect(handed, "splits with panes open at the split").to.be.greaterThan(100);
+    expect(cooled, "splits handing over an alert's cooldown").to.be.greaterThan(50);
+    expect(alerted, "streams with alerts").to.be.greaterThan(100);
   });
 
-  it("still counts every event once over a merge when the parents' and the child's workers crash and restore", () => {
+  it("hands a merge's parents' open panes and windows to the child: each route's exact outputs, through crashes", () => {
     fc.assert(
       fc.property(
         ...reshards,
@@ -198,33 +254,46 @@ describe("demand pipeline across a reshard (property)", () => {
           const k = cutBefore(stream, cutAt);
           const left = new Set<string>(leftRoutes);
           const head = stream.slice(0, k);
+          const baselines = new InMemoryBaselineStore();
           const p1 = runShard(
             "shard-1",
             head.filter((e) => left.has(routeOf(e.event))),
-            undefined,
-            c1,
+            {
+              crash: c1,
+              handOff: true,
+              baselines,
+            },
           );
           const p2 = runShard(
             "shard-2",
             head.filter((e) => !left.has(routeOf(e.event))),
-            undefined,
-            c2,
+            {
+              crash: c2,
+              handOff: true,
+              baselines,
+            },
           );
           const states = [p1.handoff, p2.handoff].filter((s): s is ShardHandoffState => s !== undefined);
-          const merged = mergeHandoffs(states);
-          const child = runShard("shard-3", stream.slice(k), merged, c3);
-          expect(child.outputs).to.deep.equal(runShard("shard-3", stream.slice(k), merged).outputs);
+          const child = runShard("shard-3", stream.slice(k), {
+            inherited: mergeHandoffs(states),
+            crash: c3,
+            baselines,
+          });
+          // One shard per parent's routes, all the way: the same routes, events and outputs.
+          const wholeBaselines = new InMemoryBaselineStore();
           const whole = [
             runShard(
               "shard-x",
               stream.filter((e) => left.has(routeOf(e.event))),
+              { baselines: wholeBaselines },
             ),
             runShard(
               "shard-y",
               stream.filter((e) => !left.has(routeOf(e.event))),
+              { baselines: wholeBaselines },
             ),
           ].flatMap((r) => r.outputs);
-          expect(summed([...p1.outputs, ...p2.outputs, ...child.outputs])).to.deep.equal(summed(whole));
+          expect(exactly([...p1.outputs, ...p2.outputs, ...child.outputs])).to.deep.equal(exactly(whole));
         },
       ),
       { numRuns: 200 },
