@@ -12,7 +12,7 @@ import {
 import { decodeState, encodeState } from "../../analytics/demand/shard-snapshot";
 import type { ShardHandoffState } from "../../analytics/demand/stream-items";
 import { isPermanentAwsError } from "../aws/permanent-errors";
-import { readParts, writeParts } from "./state-parts";
+import { readHead, readParts, writeParts } from "./state-parts";
 
 /**
  * The layout this build writes; it reads it and the one before. Format 1 (ids and watermark in plain JSON)
@@ -117,15 +117,7 @@ export class DynamoDbShardHandoffStore implements ShardHandoffStore {
 
   async load(shardId: string): Promise<ShardHandoffState | undefined> {
     try {
-      const head = (
-        await this.client.send(
-          new GetItemCommand({
-            TableName: this.tableName,
-            Key: { pk: pk(shardId), sk: { S: "head" } },
-            ConsistentRead: true,
-          }),
-        )
-      ).Item;
+      const head = await readHead(this.client, this.tableName, pk(shardId));
       if (head === undefined) return undefined;
       const format = Number(head["format"]?.N);
       if (!READABLE_FORMATS.includes(format))

@@ -16,13 +16,12 @@ import {
   type AttributeValue,
   ConditionalCheckFailedException,
   type DynamoDBClient,
-  GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { isPermanentAwsError } from "../aws/permanent-errors";
 import type { ExtendedSequenceNumber } from "../kcl/lease";
-import { deleteParts, readParts, writeParts } from "./state-parts";
+import { deleteParts, readHead, readParts, writeParts } from "./state-parts";
 
 /** The item layout this build writes and reads; a head of another layout is refused, never misread. */
 export const SNAPSHOT_STORE_FORMAT = 1;
@@ -150,15 +149,7 @@ export class DynamoDbShardSnapshotStore implements ShardSnapshotStore {
   ) {}
 
   private async head(shardId: string): Promise<Head | undefined> {
-    const item = (
-      await this.client.send(
-        new GetItemCommand({
-          TableName: this.tableName,
-          Key: { pk: pk(shardId), sk: { S: "head" } },
-          ConsistentRead: true,
-        }),
-      )
-    ).Item;
+    const item = await readHead(this.client, this.tableName, pk(shardId));
     if (item === undefined) return undefined;
     const format = Number(item["format"]?.N);
     if (format !== SNAPSHOT_STORE_FORMAT)

@@ -1,9 +1,11 @@
 // A byte string larger than one DynamoDB item (400 KB), stored as numbered binary parts under one
-// partition key and a sort-key prefix: how the shard-state table holds hand-offs and state snapshots.
+// partition key and a sort-key prefix, described by a head item under the same key: how the shard-state
+// table holds hand-offs and state snapshots.
 import {
   type AttributeValue,
   BatchWriteItemCommand,
   type DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
   QueryCommand,
   type WriteRequest,
@@ -85,4 +87,16 @@ export async function deleteParts(
     const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: chunk } }));
     requests.push(...(out.UnprocessedItems?.[tableName] ?? []));
   }
+}
+
+/** The head item under `pk` (read consistently: it was written after its parts), or undefined. */
+export async function readHead(
+  client: DynamoDBClient,
+  tableName: string,
+  pk: AttributeValue,
+): Promise<Record<string, AttributeValue> | undefined> {
+  const out = await client.send(
+    new GetItemCommand({ TableName: tableName, Key: { pk, sk: { S: "head" } }, ConsistentRead: true }),
+  );
+  return out.Item;
 }
