@@ -3,12 +3,7 @@
 // item (400 KB) still fits. The parent writes it before it checkpoints SHARD_END, and children start
 // only after that checkpoint, so a child always finds it. Writes are idempotent (the same parent always
 // hands off the same state), so a worker that lost the lease while writing does no harm.
-import {
-  type AttributeValue,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-} from "@aws-sdk/client-dynamodb";
+import { type AttributeValue, type DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { decodeState, encodeState } from "../../analytics/demand/shard-snapshot";
 import type { ShardHandoffState } from "../../analytics/demand/stream-items";
 import { isPermanentAwsError } from "../aws/permanent-errors";
