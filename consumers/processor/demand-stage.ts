@@ -73,13 +73,26 @@ export class DemandStage {
           this.failure = e;
         },
       });
-    if (restored !== undefined) {
-      // The baselines a batch loads are those of the routes and hours its windows can close: after a
-      // restore, the routes of the carried-over panes and the watermark already announced count too.
-      const { clock, panes, windows } = restored.parts;
-      this.watermark = clock.announced;
-      for (const [, open] of panes.open) for (const p of open) this.routes.add(p.route);
-      for (const [route] of windows.routes) this.routes.add(route);
+    // The baselines a batch loads are those of the routes and hours its windows can close: after a restore
+    // or a reshard, the routes of the carried-over panes and the watermark they were at count too.
+    const carried =
+      restored !== undefined
+        ? {
+            open: restored.parts.panes.open,
+            windows: restored.parts.windows.routes,
+            watermark: restored.parts.clock.announced,
+          }
+        : inherited?.routes !== undefined
+          ? {
+              open: inherited.routes.open,
+              windows: inherited.routes.windows,
+              watermark: inherited.watermarkMs,
+            }
+          : undefined;
+    if (carried !== undefined) {
+      for (const [, panes] of carried.open) for (const p of panes) this.routes.add(p.route);
+      for (const [route] of carried.windows) this.routes.add(route);
+      this.watermark = carried.watermark;
     }
     this.input.next({
       kind: "shard-started",

@@ -14,6 +14,7 @@ import {
   BookingRecordProcessor,
   type ProcessorCounters,
 } from "../../../consumers/processor/booking-record-processor";
+import type { DurableBaselineStore } from "../../../consumers/processor/demand-stage";
 import { hashKeyOf } from "../../../consumers/processor/route-ownership";
 import type { ShardHandoffStore } from "../../../consumers/processor/shard-handoff-store";
 import type { AlertNotice } from "../../../consumers/sinks/alerts/alert-notice";
@@ -82,6 +83,7 @@ function setup(
     failPublish?: boolean;
     handoffs?: ShardHandoffStore;
     counters?: ProcessorCounters;
+    baselines?: DurableBaselineStore;
   } = {},
 ) {
   const sql: string[] = [];
@@ -103,7 +105,7 @@ function setup(
     // watermark by window + cooldown = 15 minutes.
     demand: {
       options: demandOptions({ windowMs: 5 * MIN, surge: { floorSeats: 10, cooldownMs: 10 * MIN } }),
-      baselines: new InMemoryBaselineStore(),
+      baselines: shared.baselines ?? new InMemoryBaselineStore(),
       scheduler: new VirtualTimeScheduler(),
     },
     flightRules: flightRuleOptions(),
@@ -277,6 +279,68 @@ describe("booking record processor with demand analytics", () => {
       [`'${owner("CDG-LHR")}'`, "'CDG-LHR'", 1, 1],
     ]);
     expect(panes).to.have.length(2);
+  });
+
+  it("loads the baselines of the routes a reshard's child took over before its first batch, not only its own", async () => {
+    // Prepare: the parents handed over CDG-LHR's open pane; the child's first batch is LHR-JFK only.
+    const routes = {
+      maxEventTime: Date.parse("2026-11-30T10:00:30Z"),
+      fenceMs: Number.NEGATIVE_INFINITY,
+      open: [
+        [
+          Date.parse("2026-11-30T10:00:00Z"),
+          [
+            {
+              route: "CDG-LHR",
+              origin: "CDG",
+              destination: "LHR",
+              searches: 0,
+              bookings: 1,
+              seatsBooked: 2,
+              cancellations: 0,
+              seatsCancelled: 0,
+              revenueMinor: { EUR: 10_000 },
+              events: 1,
+            },
+          ],
+        ] as const,
+      ],
+      windows: [],
+      cooldown: [],
+    };
+    const handoffs: ShardHandoffStore = {
+      save: async () => {},
+      load: async () => ({ watermarkMs: Date.parse("2026-11-30T10:00:00Z"), panes: [], routes }),
+    };
+    const loaded: string[] = [];
+    const inner = new InMemoryBaselineStore();
+    const baselines: DurableBaselineStore = {
+      get: (k) => inner.get(k),
+      set: (k, v) => inner.set(k, v),
+      load: async (keys) => {
+        loaded.push(...keys);
+      },
+    };
+    const child = setup(0, { handoffs, baselines });
+    await child.processor.initialize({
+      shardId: "c",
+      startingPosition: START,
+      parentShardIds: ["p"],
+      hashKeyRange: { startingHashKey: "0", endingHashKey: String(2n ** 128n - 1n) },
+    });
+    // Act
+    await child.processor.processRecords({
+      records: [booking(1, 0), booking(2, 3)],
+      checkpointer: child.checkpointer,
+    });
+    // Assess: minute 0's CDG-LHR pane closed, and its route's baselines were read first.
+    expect(
+      loaded.some((k) => k.startsWith("CDG-LHR#")),
+      "CDG-LHR's baselines loaded",
+    ).to.equal(true);
+    expect(
+      child.sql.some((q) => q.startsWith("INSERT INTO stage_route_panes") && q.includes("'CDG-LHR'")),
+    ).to.equal(true);
   });
 
   it("sends one surge alert through the sink, and stages panes, windows and the alert for the warehouse", async () => {
