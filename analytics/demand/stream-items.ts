@@ -91,7 +91,17 @@ export interface ShardHandoff {
   readonly state: ShardHandoffState;
 }
 
-export type DemandInput = ShardStarted | EventBatch | ShardEnded | SnapshotRequest;
+/**
+ * Input: the runtime delivered an empty read, so the shard has nothing more for now. Only a shard that
+ * is caught up is idle: one whose processor is held by a failing sink receives nothing either, but its
+ * records are waiting, and advancing its watermark by processing time would make them late.
+ */
+export interface CaughtUp {
+  readonly kind: "caught-up";
+  readonly shardId: string;
+}
+
+export type DemandInput = ShardStarted | EventBatch | ShardEnded | SnapshotRequest | CaughtUp;
 
 /** The shard's event-time watermark advanced: no more on-time events older than `watermarkMs`. */
 export interface WatermarkAdvanced {

@@ -1,5 +1,7 @@
 // Per-shard event-time watermarks: watermark = max event time − allowed lateness, advanced by processing
-// time when a shard has been silent for the idle timeout (so its last panes still close). Splits each
+// time when a shard has been silent for the idle timeout and is caught up (the runtime's reads come back
+// empty; a shard held up by a failing sink is silent too, but its records wait), so its last panes still
+// close. Splits each
 // batch into on-time events and late ones (their pane had closed), and reports the shard's safe point: the
 // latest checkpoint from which a replay rebuilds exactly the state needed for every output not yet emitted.
 //
@@ -32,6 +34,8 @@ interface ShardClock {
   /** Last watermark announced downstream (panes close on announcements). */
   announced: number;
   lastArrival: number;
+  /** An empty read came after the last batch: the shard is idle, not held up (see CaughtUp). */
+  caughtUp: boolean;
   resumed: boolean;
   /** Position of the last event seen; undefined until the first. */
   lastPosition: ShardPosition | undefined;
@@ -45,6 +49,7 @@ const newClock = (now: number, resumed: boolean): ShardClock => ({
   watermark: Number.NEGATIVE_INFINITY,
   announced: Number.NEGATIVE_INFINITY,
   lastArrival: now,
+  caughtUp: false,
   resumed,
   lastPosition: undefined,
   boundaries: [],
@@ -83,6 +88,7 @@ function restoredClock(p: ClockPart, now: number): ShardClock {
     watermark: p.watermark,
     announced: p.announced,
     lastArrival: now,
+    caughtUp: false,
     resumed: p.resumed,
     lastPosition: p.lastPosition,
     boundaries,
@@ -125,6 +131,7 @@ export function withWatermarks(
     const onBatch = (batch: EventBatch) => {
       const c = clockOf(batch.shardId);
       c.lastArrival = scheduler.now();
+      c.caughtUp = false;
       let late: LateEvent[] | undefined;
       let onTime: PositionedEvent[] | undefined;
       const events = batch.events;
@@ -173,7 +180,8 @@ export function withWatermarks(
     const idleCheck = scheduler.schedule(function tick() {
       const now = scheduler.now();
       for (const [shardId, c] of shards) {
-        if (c.maxEventTime === Number.NEGATIVE_INFINITY || now - c.lastArrival < idleTimeoutMs) continue;
+        if (!c.caughtUp || c.maxEventTime === Number.NEGATIVE_INFINITY || now - c.lastArrival < idleTimeoutMs)
+          continue;
         announce(shardId, c, c.maxEventTime + (now - c.lastArrival) - allowedLatenessMs, true);
       }
       this.schedule(undefined, idleCheckMs);
@@ -184,6 +192,9 @@ export function withWatermarks(
         switch (item.kind) {
           case "events":
             onBatch(item);
+            return;
+          case "caught-up":
+            clockOf(item.shardId).caughtUp = true;
             return;
           case "snapshot": {
             item.parts.clock = clockPart(clockOf(item.shardId));

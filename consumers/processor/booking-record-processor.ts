@@ -324,8 +324,12 @@ export class BookingRecordProcessor implements RecordProcessor {
       }
     });
     if (!claimed) {
-      // The lease is already someone else's; the runtime learns it at the next renewal.
-      this.log.warn("a later owner of the lease claimed the shard: no state is written from here");
+      // The lease is already someone else's (the runtime learns it at the next renewal), or the lease
+      // table was re-created and its counters started again.
+      this.log.warn(
+        "a later lease counter claimed the shard: no state is written from here (if the lease table was re-created, delete the shard's snapshot# items in the shard-state table)",
+        { leaseCounter },
+      );
       return undefined;
     }
     this.fence = leaseCounter;
@@ -475,6 +479,7 @@ export class BookingRecordProcessor implements RecordProcessor {
       for (const change of changes)
         for (const a of evaluateFlight(flightSnapshot(change), this.d.flightRules))
           notices.push(flightNotice(a));
+    if (input.records.length === 0) this.demand?.caughtUp();
     // From here until the batch's outputs are staged, the demand state is ahead of what the sinks hold.
     this.batchInFlight = true;
     if (this.demand !== undefined) {

@@ -126,6 +126,11 @@ export class DemandStage {
     if (this.failure !== undefined) throw this.failure;
   }
 
+  /** The runtime delivered an empty read: the shard is caught up, so its watermark may advance when idle. */
+  caughtUp(): void {
+    this.input.next({ kind: "caught-up", shardId: this.shardId });
+  }
+
   /** Everything emitted since the last take, in order. */
   take(): DemandOutput[] {
     const out = this.pending;

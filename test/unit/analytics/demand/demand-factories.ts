@@ -145,3 +145,6 @@ export const marbleScheduler = (): TestScheduler =>
   new TestScheduler((actual, expected) => {
     expect(actual).to.deep.equal(expected);
   });
+
+/** The runtime's empty read: the shard is caught up (idle advance may start). */
+export const caughtUp: DemandItem = { kind: "caught-up", shardId: "shard-0" };

@@ -6,6 +6,7 @@ import {
   batch,
   booking,
   cancel,
+  caughtUp,
   marbleScheduler,
   ONE_BOOKING,
   ofKind,
@@ -91,7 +92,7 @@ describe("tumblingPanes", () => {
   it("closes the panes of an idle shard when processing time moves on", () => {
     const ts = marbleScheduler();
     ts.run(({ cold, expectObservable }) => {
-      const source = cold<DemandItem>("-a 30ms |", { a: batch(booking(3)) });
+      const source = cold<DemandItem>("-ac 29ms |", { a: batch(booking(3)), c: caughtUp });
       const out = source.pipe(withWatermarks(SMALL, ts), tumblingPanes(SMALL), filter(ofKind("pane")));
       // Idle from 21, checked at 25: wm = 3 + 24 − 5 = 22 ≥ 10 closes [0,10).
       expectObservable(out).toBe("25ms a 6ms |", { a: paneOf("LHR-JFK", 0, ONE_BOOKING) });

@@ -1,7 +1,7 @@
 import { filter } from "rxjs";
 import type { DemandItem } from "../../../../analytics/demand/stream-items";
 import { withWatermarks } from "../../../../analytics/demand/with-watermarks";
-import { batch, booking, marbleScheduler, ofKind, SMALL, started } from "./demand-factories";
+import { batch, booking, caughtUp, marbleScheduler, ofKind, SMALL, started } from "./demand-factories";
 
 const wm = (watermarkMs: number, idle = false): DemandItem => ({
   kind: "watermark",
@@ -65,7 +65,8 @@ describe("withWatermarks", () => {
   it("advances an idle shard's watermark by processing time after the idle timeout", () => {
     const ts = marbleScheduler();
     ts.run(({ cold, expectObservable }) => {
-      const source = cold<DemandItem>("-a 40ms |", { a: batch(booking(100)) });
+      // The runtime's empty read right after the batch: caught up, so silence is idleness.
+      const source = cold<DemandItem>("-ac 39ms |", { a: batch(booking(100)), c: caughtUp });
       const out = source.pipe(withWatermarks(SMALL, ts), filter(ofKind("watermark")));
       // Arrived at 1; idle from 21, first checked at 25: 100 + (25 − 1) − 5 = 119, then +5 per check.
       expectObservable(out).toBe("-a 23ms b 4ms c 4ms d 4ms e 1ms |", {
@@ -75,6 +76,16 @@ describe("withWatermarks", () => {
         d: wm(129, true),
         e: wm(134, true),
       });
+    });
+  });
+
+  it("does not advance the watermark of a shard held up by its processor (no empty read since its batch)", () => {
+    const ts = marbleScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      // A failing sink holds the batches after this one: nothing arrives, but the shard is not idle.
+      const source = cold<DemandItem>("-a 40ms |", { a: batch(booking(100)) });
+      const out = source.pipe(withWatermarks(SMALL, ts), filter(ofKind("watermark")));
+      expectObservable(out).toBe("-a 40ms |", { a: wm(95) });
     });
   });
 
