@@ -7,7 +7,7 @@ import { type AttributeValue, type DynamoDBClient, PutItemCommand } from "@aws-s
 import { decodeState, encodeState } from "../../analytics/demand/shard-snapshot";
 import type { ShardHandoffState } from "../../analytics/demand/stream-items";
 import { isPermanentAwsError } from "../aws/permanent-errors";
-import { readHead, readParts, writeParts } from "./state-parts";
+import { expiresAt, readHead, readParts, writeParts } from "./state-parts";
 
 /**
  * The layout this build writes; it reads it and the one before. Format 1 (ids and watermark in plain JSON)
@@ -18,8 +18,6 @@ export const HANDOFF_FORMAT = 2;
 const READABLE_FORMATS = [1, 2];
 /** The largest state handed off: 64 MB is ten minutes of ids at 10,000 events/s on one shard. */
 export const MAX_HANDOFF_BYTES = 64 * 1024 * 1024;
-/** Children start within the stream's retention; the items expire a week later (DynamoDB TTL in AWS). */
-const KEEP_SECONDS = 14 * 24 * 3600;
 
 export class ShardHandoffError extends Error {
   readonly code = "SHARD_HANDOFF";
@@ -85,9 +83,11 @@ export class DynamoDbShardHandoffStore implements ShardHandoffStore {
       throw new ShardHandoffTooLargeError(
         `the hand-off of ${shardId} is ${bytes.length} bytes, over the ${this.maxBytes}-byte limit: its children start without it, so re-sends of its last events may count twice in their panes`,
       );
-    const expiresAt = { N: String(Math.floor(this.now() / 1000) + KEEP_SECONDS) };
+    const expiry = expiresAt(this.now());
     try {
-      const parts = await writeParts(this.client, this.tableName, pk(shardId), "", bytes, { expiresAt });
+      const parts = await writeParts(this.client, this.tableName, pk(shardId), "", bytes, {
+        expiresAt: expiry,
+      });
       // The head last: a reader that finds it finds every part.
       await this.client.send(
         new PutItemCommand({
@@ -99,7 +99,7 @@ export class DynamoDbShardHandoffStore implements ShardHandoffStore {
             parts: { N: String(parts) },
             bytes: { N: String(bytes.length) },
             writtenAt: { S: new Date(this.now()).toISOString() },
-            expiresAt,
+            expiresAt: expiry,
           },
         }),
       );

@@ -21,7 +21,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { isPermanentAwsError } from "../aws/permanent-errors";
 import type { ExtendedSequenceNumber } from "../kcl/lease";
-import { deleteParts, readHead, readParts, writeParts } from "./state-parts";
+import { deleteParts, expiresAt, readHead, readParts, writeParts } from "./state-parts";
 
 /** The item layout this build writes and reads; a head of another layout is refused, never misread. */
 export const SNAPSHOT_STORE_FORMAT = 1;
@@ -30,8 +30,6 @@ export const SNAPSHOT_STORE_FORMAT = 1;
  * it), over an hour of window + lateness at 1,000 events/s on one shard.
  */
 export const MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024;
-/** A snapshot is rewritten at every checkpoint; one left by a shard that went quiet expires after this. */
-const KEEP_SECONDS = 14 * 24 * 3600;
 
 export class ShardSnapshotError extends Error {
   readonly code: string = "SHARD_SNAPSHOT";
@@ -209,9 +207,9 @@ export class DynamoDbShardSnapshotStore implements ShardSnapshotStore {
       const head = await this.head(shardId);
       if (head !== undefined && head.fence > fence) throw fenced(shardId, fence, head.fence);
       const id = randomUUID();
-      const expiresAt = { N: String(Math.floor(this.now() / 1000) + KEEP_SECONDS) };
+      const expiry = expiresAt(this.now());
       const parts = await writeParts(this.client, this.tableName, pk(shardId), prefix(id), bytes, {
-        expiresAt,
+        expiresAt: expiry,
       });
       const newest: Generation = {
         id,
@@ -234,7 +232,7 @@ export class DynamoDbShardSnapshotStore implements ShardSnapshotStore {
               fence: { N: String(fence) },
               newest: toItem(newest),
               ...(kept !== undefined ? { checkpointed: toItem(kept) } : {}),
-              expiresAt,
+              expiresAt: expiry,
             },
             ConditionExpression: "attribute_not_exists(#fence) OR #fence <= :f",
             ExpressionAttributeNames: { "#fence": "fence" },

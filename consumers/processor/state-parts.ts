@@ -16,6 +16,15 @@ export const PART_BYTES = 300_000;
 
 const partKey = (prefix: string, i: number) => `${prefix}part#${String(i).padStart(5, "0")}`;
 
+/**
+ * The expiry attribute (DynamoDB TTL in AWS) of shard state written at `nowMs`: a hand-off is read within
+ * the stream's retention and a snapshot is rewritten at every checkpoint, so two weeks only clears what
+ * finished or quiet shards left.
+ */
+export const expiresAt = (nowMs: number): AttributeValue => ({
+  N: String(Math.floor(nowMs / 1000) + 14 * 24 * 3600),
+});
+
 /** How many parts `bytes` takes (at least one, so an empty state still has an item). */
 export const partCount = (bytes: Uint8Array): number => Math.max(1, Math.ceil(bytes.length / PART_BYTES));
 
