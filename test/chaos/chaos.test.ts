@@ -91,7 +91,12 @@ describe("chaos run: kills, a rolling restart, throttling, a warehouse outage an
       // A graceful stop flushes its sinks, checkpoints and releases its leases, then exits by itself.
       const exited = await eventually(`${w.name} to exit after SIGTERM`, 30_000, async () =>
         isAlive(w.pid) ? undefined : true,
-      );
+      ).catch((e: Error) => {
+        // What it was doing: the end of its log (info and above) says which shard held the shutdown.
+        const log = fs.readFileSync(path.join(dir, ".flightpulse", `${w.name}.log`), "utf8").split("\n");
+        const tail = log.filter((l) => !l.includes('"level":"debug"')).slice(-25);
+        throw new Error(`${e.message}; the end of its log:\n${tail.join("\n")}`);
+      });
       expect(exited).to.equal(true);
     }
     await w.stop();
