@@ -15,7 +15,7 @@ import { sdkKinesisReadPort } from "./kcl/retrieval/kinesis-read-port";
 import { Scheduler } from "./kcl/scheduler";
 import { sdkShardLister } from "./kcl/shard-sync";
 import { shutdownOnSignals } from "./kcl/signals";
-import { startHealthServer } from "./observability/health-server";
+import { type HealthServer, startHealthServer } from "./observability/health-server";
 import { createLogger } from "./observability/logger";
 import { BookingRecordProcessor, type ProcessorCounters } from "./processor/booking-record-processor";
 import { type InsightCounters, InsightRecordProcessor } from "./processor/insight-record-processor";
@@ -173,48 +173,61 @@ export async function runWorker(
           processors: () => new InsightRecordProcessor({ warehouse, log, counters: insightCounters }),
           onError: (where, e) => log.error(`insights ${where} failed`, { err: e }),
         });
-  const health = await startHealthServer(
-    {
-      health: () => ({
-        healthy: scheduler.status === "running",
-        status: scheduler.status,
-        leases: scheduler.coordinator.held().length,
-        insightLeases: insights?.coordinator.held().length ?? 0,
-        workerId: cfg.workerId,
-      }),
-      metrics: () => ({
-        ...scheduler.metrics.snapshot(),
-        ...counters,
-        insightsLoaded: insightCounters.insights,
-      }),
-    },
-    s.healthPort,
-    s.healthHost,
-  );
-  const emf = setInterval(() => {
-    for (const line of scheduler.metrics.emf(Date.now())) process.stdout.write(`${line}\n`);
-  }, 60_000);
-  emf.unref();
-  await scheduler.start();
-  await insights?.start();
-  log.info("worker started", {
-    stream: cfg.names.bookingStream,
-    insightsStream: insights === undefined ? undefined : cfg.names.insightsStream,
-    health: health.url,
-    warehouse: warehouse !== undefined,
-  });
+  // SIGTERM is handled from here on, before anything starts: ECS may stop a task that is still starting,
+  // and the CLI catches the signal, so nothing else would end the process. The hand-off then begins once
+  // the start has settled.
+  let health: HealthServer | undefined;
+  const starting = (async () => {
+    health = await startHealthServer(
+      {
+        health: () => ({
+          healthy: scheduler.status === "running",
+          status: scheduler.status,
+          leases: scheduler.coordinator.held().length,
+          insightLeases: insights?.coordinator.held().length ?? 0,
+          workerId: cfg.workerId,
+        }),
+        metrics: () => ({
+          ...scheduler.metrics.snapshot(),
+          ...counters,
+          insightsLoaded: insightCounters.insights,
+        }),
+      },
+      s.healthPort,
+      s.healthHost,
+    );
+    await scheduler.start();
+    await insights?.start();
+    return health;
+  })();
   shutdownOnSignals(
     {
       shutdown: async () => {
         const [released] = await Promise.all([scheduler.shutdown(), insights?.shutdown()]);
         await warehouse?.close();
-        await health.close();
+        await health?.close();
         aws.destroy();
         return released;
       },
     },
-    { log: (m) => log.info(m) },
+    { log: (m) => log.info(m), starting },
   );
+  const { url } = await starting.catch(async (e: unknown) => {
+    // A worker that cannot start ends (the CLI prints why) instead of idling behind its health server.
+    await Promise.allSettled([scheduler.shutdown(), insights?.shutdown(), health?.close()]);
+    aws.destroy();
+    throw e;
+  });
+  const emf = setInterval(() => {
+    for (const line of scheduler.metrics.emf(Date.now())) process.stdout.write(`${line}\n`);
+  }, 60_000);
+  emf.unref();
+  log.info("worker started", {
+    stream: cfg.names.bookingStream,
+    insightsStream: insights === undefined ? undefined : cfg.names.insightsStream,
+    health: url,
+    warehouse: warehouse !== undefined,
+  });
 }
 
 if (require.main === module) {

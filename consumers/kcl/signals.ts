@@ -1,6 +1,7 @@
 // SIGTERM/SIGINT → graceful shutdown, as ECS stops tasks on deploys and scale-in: the first signal starts
 // the hand-off (checkpoint, release leases); a second one, or the deadline (inside the task's stopTimeout),
-// forces the exit.
+// forces the exit. A signal while the worker is still starting (ECS stops tasks that never got going) is
+// held until the start has settled, then handled the same way.
 import type { Scheduler } from "./scheduler";
 
 export interface SignalOptions {
@@ -9,6 +10,8 @@ export interface SignalOptions {
   readonly deadlineMs?: number;
   readonly exit?: (code: number) => void;
   readonly log?: (message: string) => void;
+  /** The worker's start, when the handlers go in before it: the hand-off waits for it to settle. */
+  readonly starting?: Promise<unknown>;
 }
 
 export function shutdownOnSignals(
@@ -31,18 +34,21 @@ export function shutdownOnSignals(
       exit(1);
     }, options.deadlineMs ?? 100_000);
     deadline.unref();
-    scheduler.shutdown().then(
-      (released) => {
-        clearTimeout(deadline);
-        log(`released ${released.length} lease(s)`);
-        exit(0);
-      },
-      (e: Error) => {
-        clearTimeout(deadline);
-        log(`shutdown failed: ${e.message}`);
-        exit(1);
-      },
-    );
+    Promise.resolve(options.starting)
+      .catch(() => {})
+      .then(() => scheduler.shutdown())
+      .then(
+        (released) => {
+          clearTimeout(deadline);
+          log(`released ${released.length} lease(s)`);
+          exit(0);
+        },
+        (e: Error) => {
+          clearTimeout(deadline);
+          log(`shutdown failed: ${e.message}`);
+          exit(1);
+        },
+      );
   };
   const signals = options.signals ?? ["SIGTERM", "SIGINT"];
   for (const s of signals) process.on(s, handler);

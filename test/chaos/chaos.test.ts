@@ -32,6 +32,12 @@ import { isAlive, type RunningService } from "../../local/emulators/child-servic
 import { LOCAL_WAREHOUSE, type LocalStack, startLocalStack } from "../../local/stack/local-stack";
 import { startLocalWorkers } from "../../local/stack/local-workers";
 import {
+  DATA_API_DOWN,
+  DYNAMODB_THROTTLING,
+  type FaultProxy,
+  startFaultProxy,
+} from "../fixtures/fault-proxy";
+import {
   type ExpectedCounts,
   type ExpectedFlight,
   eventually,
@@ -40,7 +46,6 @@ import {
   expectedWindows,
 } from "../fixtures/pipeline-expectations";
 import { readWorkerProgress, uncheckpointed } from "../fixtures/worker-progress";
-import { DATA_API_DOWN, DYNAMODB_THROTTLING, type FaultProxy, startFaultProxy } from "./fault-proxy";
 
 const RECORDS = 24_000;
 const CHUNKS = 30;

@@ -249,4 +249,38 @@ describe("consumer runtime parts", () => {
     await done;
     expect({ shutdowns, codes }).to.deep.equal({ shutdowns: 1, codes: [0] });
   });
+
+  it("holds a SIGTERM that comes while the worker is starting until the start has settled, then hands over", async () => {
+    const codes: number[] = [];
+    const calls: string[] = [];
+    let started!: () => void;
+    const starting = new Promise<void>((r) => {
+      started = r;
+    }).then(() => calls.push("started"));
+    const done = new Promise<void>((resolve) => {
+      const remove = shutdownOnSignals(
+        {
+          shutdown: async () => {
+            calls.push("shutdown");
+            return ["a"];
+          },
+        },
+        {
+          signals: ["SIGUSR2"],
+          starting,
+          exit: (c) => {
+            codes.push(c);
+            remove();
+            resolve();
+          },
+        },
+      );
+    });
+    process.emit("SIGUSR2", "SIGUSR2");
+    await new Promise((r) => setImmediate(r));
+    expect(calls, "no hand-off while starting").to.deep.equal([]);
+    started();
+    await done;
+    expect({ calls, codes }).to.deep.equal({ calls: ["started", "shutdown"], codes: [0] });
+  });
 });
