@@ -279,6 +279,10 @@ export class BookingRecordProcessor implements RecordProcessor {
   }): Promise<void> {
     this.shardId = input.shardId;
     this.log = this.d.log.child({ shardId: input.shardId });
+    this.log.debug("initialized", {
+      from: input.startingPosition.sequenceNumber,
+      leaseCounter: input.leaseCounter,
+    });
     this.lastCheckpointAt = this.now();
     this.checkpointed = input.startingPosition;
     if (this.d.demand !== undefined) {
