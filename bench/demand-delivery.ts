@@ -5,7 +5,7 @@ import { from, VirtualTimeScheduler } from "rxjs";
 import type { DemandOptions } from "../analytics/demand/demand-options";
 import { demandPipeline } from "../analytics/demand/demand-pipeline";
 import type { DemandInput, DemandOutput, PositionedEvent } from "../analytics/demand/stream-items";
-import { decodeRecord } from "../analytics/events";
+import { decodeRecord } from "../analytics/events/decoder";
 import { InMemoryBaselineStore } from "../analytics/rules/route-baseline";
 import type { DeliveredRecord } from "../test/fixtures/demand-traffic";
 

@@ -3,7 +3,7 @@
 // resume, panes that start before the resume fence are incomplete and were emitted before the checkpoint:
 // they are built (their events must not open new panes) but not emitted.
 import type { OperatorFunction } from "rxjs";
-import { routeKey } from "../events";
+import { routeKey } from "../events/keys";
 import { addEvent, emptyAccumulator, type FigureAccumulator, figuresOf } from "./demand-figures";
 import { type DemandOptions, paneStartOf } from "./demand-options";
 import type { OpenPanePart, PanesPart } from "./shard-snapshot";

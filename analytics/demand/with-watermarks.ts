@@ -11,7 +11,7 @@
 // replayed events. The record is chosen old enough that everything built from earlier data (panes,
 // windows, the cooldown history of alerts) was emitted before the report.
 import { asyncScheduler, type OperatorFunction, type SchedulerLike } from "rxjs";
-import { routeOf } from "../events";
+import { routeOf } from "../events/keys";
 import { type DemandOptions, nextWindowEnd, paneStartOf } from "./demand-options";
 import type { ClockPart } from "./shard-snapshot";
 import { getOrCreate, statefulOperator } from "./stateful-operator";

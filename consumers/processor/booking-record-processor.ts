@@ -15,7 +15,9 @@ import { handoffFor, mergeHandoffs } from "../../analytics/demand/shard-handoff"
 import { type DemandSnapshot, decodeSnapshot } from "../../analytics/demand/shard-snapshot";
 import { getOrCreate } from "../../analytics/demand/stateful-operator";
 import type { DemandOutput, PositionedEvent, ShardHandoffState } from "../../analytics/demand/stream-items";
-import { decodeRecord, type FlightEvent, flightKey, routeOf } from "../../analytics/events";
+import type { FlightEvent } from "../../analytics/events";
+import { decodeRecord } from "../../analytics/events/decoder";
+import { flightKey, routeOf } from "../../analytics/events/keys";
 import { evaluateFlight, type FlightRuleOptions } from "../../analytics/rules/flight-rules";
 import { type ExtendedSequenceNumber, isSentinel } from "../kcl/lease";
 import type { RecordProcessor } from "../kcl/record-processor";

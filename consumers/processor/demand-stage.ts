@@ -21,7 +21,7 @@ import type {
   ShardHandoffState,
   ShardPosition,
 } from "../../analytics/demand/stream-items";
-import { routeOf } from "../../analytics/events";
+import { routeOf } from "../../analytics/events/keys";
 import { type BaselineStore, baselineKey } from "../../analytics/rules/route-baseline";
 
 /** A baseline store the processor can prepare before a batch and make durable before a checkpoint. */
