@@ -609,9 +609,10 @@ export class BookingRecordProcessor implements RecordProcessor {
 
   /**
    * Writes the shard's state, then checkpoints at `position`, the end of the last batch. The outputs the
-   * pipeline emitted since that batch (an idle shard's panes) are taken at the same instant as the state,
-   * and reach the sinks before it is written. False when the state is over the store's limit: the caller
-   * checkpoints at the safe point instead.
+   * pipeline emitted since that batch (an idle shard's panes) are taken at the same instant as the state
+   * and staged; the sinks' flush and the state's write then run side by side (only the checkpoint needs
+   * both: a state whose checkpoint never comes is never read, the store keeps the checkpointed one). False
+   * when the state is over the store's limit: the caller checkpoints at the safe point instead.
    */
   private async checkpointWithSnapshot(
     checkpointer: { checkpoint(position?: ExtendedSequenceNumber): Promise<boolean> },
@@ -622,16 +623,18 @@ export class BookingRecordProcessor implements RecordProcessor {
     const store = this.d.snapshots as ShardSnapshotStore;
     const { outputs, snapshot } = demand.takeWithSnapshot(position);
     await this.drain(outputs);
-    await this.flushSinks();
-    const written = await this.retry("state snapshot write", async () => {
-      try {
-        await store.save(this.shardId, fence, position, snapshot, this.checkpointed);
-        return "written";
-      } catch (e) {
-        if (e instanceof ShardSnapshotFencedError || e instanceof ShardSnapshotTooLargeError) return e;
-        throw e;
-      }
-    });
+    const [, written] = await Promise.all([
+      this.flushSinks(),
+      this.retry("state snapshot write", async () => {
+        try {
+          await store.save(this.shardId, fence, position, snapshot, this.checkpointed);
+          return "written";
+        } catch (e) {
+          if (e instanceof ShardSnapshotFencedError || e instanceof ShardSnapshotTooLargeError) return e;
+          throw e;
+        }
+      }),
+    ]);
     if (written instanceof ShardSnapshotTooLargeError) {
       this.log.error("state snapshot not written: checkpointing at the safe point", { err: written });
       if (!this.snapshotRefusalAlerted) {

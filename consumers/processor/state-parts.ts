@@ -13,6 +13,12 @@ import {
 
 /** Bytes per part, well under DynamoDB's 400 KB item limit. */
 export const PART_BYTES = 300_000;
+/**
+ * Part writes in flight at once. A shard's parts share one partition key, and a partition takes about
+ * 1 MB/s of writes: a state of a few parts is written in one round trip, a larger one is paced by that
+ * limit (throttled requests are retried by the SDK) as it would be one part at a time.
+ */
+const PARALLEL_WRITES = 4;
 
 const partKey = (prefix: string, i: number) => `${prefix}part#${String(i).padStart(5, "0")}`;
 
@@ -38,16 +44,23 @@ export async function writeParts(
   extra: Record<string, AttributeValue>,
 ): Promise<number> {
   const parts = partCount(bytes);
-  for (let i = 0; i < parts; i++)
-    await client.send(
-      new PutItemCommand({
-        TableName: tableName,
-        Item: {
-          pk,
-          sk: { S: partKey(prefix, i) },
-          body: { B: bytes.subarray(i * PART_BYTES, (i + 1) * PART_BYTES) },
-          ...extra,
-        },
+  // The parts are independent items (a reader trusts them only once the head names them): a few at a time,
+  // so a large state costs a few round trips instead of one per part.
+  for (let first = 0; first < parts; first += PARALLEL_WRITES)
+    await Promise.all(
+      Array.from({ length: Math.min(PARALLEL_WRITES, parts - first) }, (_, k) => {
+        const i = first + k;
+        return client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: {
+              pk,
+              sk: { S: partKey(prefix, i) },
+              body: { B: bytes.subarray(i * PART_BYTES, (i + 1) * PART_BYTES) },
+              ...extra,
+            },
+          }),
+        );
       }),
     );
   return parts;
