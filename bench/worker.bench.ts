@@ -3,7 +3,8 @@
 // same events one at a time, counted on dynalite in the same run. (B) End to end on the local stack: one
 // `flightpulse worker` process (decode, manifests, demand analytics, rejected sink, warehouse loads,
 // checkpoints) draining a pre-filled stream, against the bare consumer runtime with a no-op processor
-// draining the same records, in interleaved rounds on fresh stacks, steady-state rates.
+// draining the same records, in interleaved rounds on fresh stacks, steady-state rates. (C) What the worker
+// asks of the services: its requests per API while it drains a stream, counted by a proxy per endpoint.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -26,6 +27,7 @@ import { startDynalite } from "../local/emulators/dynamodb-emulators";
 import { createTableAndWait } from "../local/stack/bootstrap";
 import { type LocalStack, startLocalStack } from "../local/stack/local-stack";
 import { startLocalWorkers } from "../local/stack/local-workers";
+import { type FaultProxy, startFaultProxy } from "../test/fixtures/fault-proxy";
 import { countingProcessor } from "./counting-processor";
 import {
   cpuMicrosPerEvent,
@@ -45,6 +47,8 @@ const BATCH = 500;
 // falls does not decide a round (with 12,500 per shard the worker's rate swung 2–5× between rounds).
 const E2E_RECORDS = Number(process.env["BENCH_E2E_RECORDS"] ?? 200_000);
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 5);
+/** (C): the end-to-end figure's 50,000 of a smaller stream is enough to see each API's share. */
+const REQUEST_RECORDS = 50_000;
 
 function traffic(n: number, seed: number) {
   return new TrafficSimulator({
@@ -303,16 +307,83 @@ async function endToEnd(): Promise<string> {
   ].join("\n");
 }
 
+/** One worker drains the records through a counting proxy in front of each service it calls. */
+async function requestsPerApi(): Promise<string> {
+  const records = traffic(REQUEST_RECORDS, 22);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fp-bench-"));
+  const stack = await startLocalStack({ root: dir, kinesis: "kinesalite", bookingShards: 4 });
+  const aws = createAwsClients(localAwsConfig(stack.state.endpoints));
+  const proxies = new Map<string, FaultProxy>();
+  try {
+    await new KinesisProducer({
+      port: sdkKinesisPutPort(aws.kinesis),
+      streamName: stack.state.resources.bookingStream,
+    }).putRecords(records.map(toEntry));
+    const e = stack.state.endpoints;
+    for (const [service, url] of [
+      ["DynamoDB", e.dynamodb],
+      ["Kinesis", e.kinesis],
+      ["Data API", e.redshiftData],
+    ] as const)
+      proxies.set(service, await startFaultProxy(url as string));
+    const via = (service: string) => proxies.get(service)?.url ?? "";
+    const [w] = await startLocalWorkers(stack, {
+      count: 1,
+      cwd: dir,
+      env: {
+        FLIGHTPULSE_IDLE_TIMEOUT_SECONDS: "2",
+        FLIGHTPULSE_DYNAMODB_ENDPOINT: via("DynamoDB"),
+        FLIGHTPULSE_KINESIS_ENDPOINT: via("Kinesis"),
+        FLIGHTPULSE_REDSHIFT_DATA_ENDPOINT: via("Data API"),
+      },
+    });
+    if (w === undefined) throw new Error("the worker did not start");
+    try {
+      await until("worker drain", 600_000, async () => {
+        const m = (await (await fetch(`${w.endpoint}/metrics`)).json()) as {
+          events?: number;
+          rejected?: number;
+        };
+        return (m.events ?? 0) + (m.rejected ?? 0) >= records.length;
+      });
+    } finally {
+      await w.stop();
+    }
+    const rows = [...proxies]
+      .flatMap(([service, p]) =>
+        [...p.byTarget].map(([target, c]) => ({ api: `${service} ${target.replace(/^.*\./, "")}`, ...c })),
+      )
+      .sort((x, y) => y.requests - x.requests);
+    return [
+      `One \`flightpulse worker\` draining ${records.length.toLocaleString("en-US")} records from a 4-shard local stack (checkpoints every 10 s, start-up included), every request counted by a proxy in front of DynamoDB (dynalite), Kinesis (kinesalite) and the Data API.`,
+      "",
+      "| API | requests | per 1,000 records | KB sent |",
+      "|---|---:|---:|---:|",
+      ...rows.map(
+        (r) =>
+          `| ${r.api} | ${r.requests.toLocaleString("en-US")} | ${((r.requests * 1000) / records.length).toFixed(1)} | ${Math.round(r.bytes / 1024).toLocaleString("en-US")} |`,
+      ),
+    ].join("\n");
+  } finally {
+    for (const p of proxies.values()) await p.close();
+    aws.destroy();
+    await stack.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const a = await manifestWrites();
   console.log(a);
+  const c = await requestsPerApi();
+  console.log(c);
   const b = await endToEnd();
   console.log(b);
   writeSection(
     "worker",
-    "Worker (manifest write coalescing, end-to-end rate)",
+    "Worker (manifest write coalescing, requests per API, end-to-end rate)",
     "npm run bench worker",
-    `### Seat-manifest writes\n\n${a}\n\n### End to end on the local stack\n\n${b}`,
+    `### Seat-manifest writes\n\n${a}\n\n### Requests per API\n\n${c}\n\n### End to end on the local stack\n\n${b}`,
   );
 }
 
