@@ -50,7 +50,7 @@ export function loadCompiled<T>(entry: string): T {
   const sql = path.join(COMPILED_DIR, "sql");
   if (!fs.existsSync(sql)) fs.symlinkSync(path.join(REPO, "sql"), sql, "dir");
   console.log(`compiled ${entry} with tsc in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  // tsc's output is CommonJS like the source under tsx; require it directly, not through tsx's hooks.
+  // tsc's output is plain CommonJS, its exports data properties: loaded as any built package would be.
   const file = path.join(COMPILED_DIR, entry.replace(/\.ts$/, ".js"));
   return require(file) as T;
 }
