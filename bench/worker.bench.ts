@@ -23,6 +23,7 @@ import { toEntry } from "../ingest/commands/simulate";
 import { sdkKinesisPutPort } from "../ingest/kinesis-put-port";
 import { KinesisProducer } from "../ingest/producer";
 import { TrafficSimulator } from "../ingest/simulator/traffic";
+import type { RunningService } from "../local/emulators/child-service";
 import { startDynalite } from "../local/emulators/dynamodb-emulators";
 import { createTableAndWait } from "../local/stack/bootstrap";
 import { type LocalStack, startLocalStack } from "../local/stack/local-stack";
@@ -210,6 +211,12 @@ const cpuNowMs = () => {
   return (u.user + u.system) / 1000;
 };
 
+/** Records a worker has processed (events and rejected records), from its metrics endpoint. */
+async function recordsProcessed(w: RunningService): Promise<number> {
+  const m = (await (await fetch(`${w.endpoint}/metrics`)).json()) as { events?: number; rejected?: number };
+  return (m.events ?? 0) + (m.rejected ?? 0);
+}
+
 /** One `flightpulse worker` process with every sink, on the round's fresh stack; CPU is its own (/proc). */
 async function drainWorker(stack: LocalStack, dir: string, round: number, records: number): Promise<Drain> {
   const started = performance.now();
@@ -220,13 +227,7 @@ async function drainWorker(stack: LocalStack, dir: string, round: number, record
   });
   if (w === undefined) throw new Error("the worker did not start");
   try {
-    const processed = async () => {
-      const m = (await (await fetch(`${w.endpoint}/metrics`)).json()) as {
-        events?: number;
-        rejected?: number;
-      };
-      return (m.events ?? 0) + (m.rejected ?? 0);
-    };
+    const processed = () => recordsProcessed(w);
     let first: Sample | undefined;
     await until(
       "worker drain",
@@ -339,13 +340,7 @@ async function requestsPerApi(): Promise<string> {
     });
     if (w === undefined) throw new Error("the worker did not start");
     try {
-      await until("worker drain", 600_000, async () => {
-        const m = (await (await fetch(`${w.endpoint}/metrics`)).json()) as {
-          events?: number;
-          rejected?: number;
-        };
-        return (m.events ?? 0) + (m.rejected ?? 0) >= records.length;
-      });
+      await until("worker drain", 600_000, async () => (await recordsProcessed(w)) >= records.length);
     } finally {
       await w.stop();
     }

@@ -4,13 +4,7 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import {
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  KinesisClient,
-  ListShardsCommand,
-  PutRecordsCommand,
-} from "@aws-sdk/client-kinesis";
+import { KinesisClient, ListShardsCommand, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { expect } from "chai";
 import { clientOptions, localAwsConfig } from "../../../consumers/aws/clients";
 import type { RunningService } from "../../../local/emulators/child-service";
@@ -18,6 +12,7 @@ import { startDynalite, startDynamoDbLocal } from "../../../local/emulators/dyna
 import { startKinesalite, startKinesisLocal } from "../../../local/emulators/kinesis-emulators";
 import { PortInUseError } from "../../../local/emulators/ports";
 import { createTableAndWait, ensureStream } from "../../../local/stack/bootstrap";
+import { readShard } from "../../fixtures/kinesis-shard";
 
 const kinesisSuite = (name: string, start: () => Promise<RunningService>) =>
   describe(`${name}: PutRecords / GetRecords round trip through the SDK`, function () {
@@ -45,15 +40,7 @@ const kinesisSuite = (name: string, start: () => Promise<RunningService>) =>
       expect(shards).to.have.length(2);
       const read: string[] = [];
       for (const shard of shards) {
-        const { ShardIterator } = await client.send(
-          new GetShardIteratorCommand({
-            StreamName: "round-trip",
-            ShardId: shard.ShardId,
-            ShardIteratorType: "TRIM_HORIZON",
-          }),
-        );
-        const got = await client.send(new GetRecordsCommand({ ShardIterator, Limit: 1000 }));
-        const data = (got.Records ?? []).map((r) => Buffer.from(r.Data ?? []).toString());
+        const data = (await readShard(client, "round-trip", shard.ShardId as string)).map((r) => r.data);
         const indexes = data.map((d) => Number(d.split("-")[1]));
         expect(indexes).to.deep.equal([...indexes].sort((a, b) => a - b));
         read.push(...data);

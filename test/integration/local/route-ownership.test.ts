@@ -1,13 +1,7 @@
 // Which shard owns a route, as Kinesis decides it: records put with routes as partition keys on a
 // three-shard kinesalite stream land on exactly the shard whose hash key range routeOwner says owns the
 // route (a reshard's child takes over its parents' state for those routes, so this must agree with Kinesis).
-import {
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  KinesisClient,
-  ListShardsCommand,
-  PutRecordsCommand,
-} from "@aws-sdk/client-kinesis";
+import { KinesisClient, ListShardsCommand, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { expect } from "chai";
 import { clientOptions, localAwsConfig } from "../../../consumers/aws/clients";
 import { routeOwner } from "../../../consumers/processor/route-ownership";
@@ -15,6 +9,7 @@ import { ROUTES } from "../../../ingest/simulator/network";
 import type { RunningService } from "../../../local/emulators/child-service";
 import { startKinesalite } from "../../../local/emulators/kinesis-emulators";
 import { ensureStream } from "../../../local/stack/bootstrap";
+import { readShard } from "../../fixtures/kinesis-shard";
 
 describe("route ownership (kinesalite)", function () {
   this.timeout(30_000);
@@ -50,21 +45,13 @@ describe("route ownership (kinesalite)", function () {
         startingHashKey: shard.HashKeyRange?.StartingHashKey as string,
         endingHashKey: shard.HashKeyRange?.EndingHashKey as string,
       });
-      const iterator = await client.send(
-        new GetShardIteratorCommand({
-          StreamName: "routes",
-          ShardId: shard.ShardId,
-          ShardIteratorType: "TRIM_HORIZON",
-        }),
-      );
-      const records =
-        (await client.send(new GetRecordsCommand({ ShardIterator: iterator.ShardIterator }))).Records ?? [];
+      const records = await readShard(client, "routes", shard.ShardId as string);
       for (const r of records) {
-        expect(owns(r.PartitionKey as string), `${r.PartitionKey} on ${shard.ShardId}`).to.equal(true);
-        landed.push(r.PartitionKey as string);
+        expect(owns(r.partitionKey), `${r.partitionKey} on ${shard.ShardId}`).to.equal(true);
+        landed.push(r.partitionKey);
       }
       // And no other shard's route is claimed by this one.
-      expect(routes.filter(owns).sort()).to.deep.equal(records.map((r) => r.PartitionKey as string).sort());
+      expect(routes.filter(owns).sort()).to.deep.equal(records.map((r) => r.partitionKey).sort());
     }
     expect(landed.sort()).to.deep.equal([...routes].sort());
   });
