@@ -9,7 +9,7 @@ const { parentPort, workerData } = require("node:worker_threads");
   // DATE, TIMESTAMP, TIMESTAMPTZ as Postgres's text, as the Data API returns them (sql-backend.ts).
   const identity = (v) => v;
   const timesAsText = { 1082: identity, 1114: identity, 1184: identity };
-  parentPort.on("message", async ({ id, sql, values, close, timesAsText: asText }) => {
+  parentPort.on("message", async ({ id, sql, values, csv, close, timesAsText: asText }) => {
     if (close) {
       await db.close();
       parentPort.postMessage({ id, closed: true });
@@ -17,9 +17,11 @@ const { parentPort, workerData } = require("node:worker_threads");
     }
     try {
       // By position, like Redshift: as objects, two result columns with one name would collapse into one.
+      // A COPY FROM '/dev/blob' reads `csv` (bulk-insert.ts).
       const r = await db.query(sql, values, {
         rowMode: "array",
         ...(asText ? { parsers: timesAsText } : {}),
+        ...(csv !== undefined ? { blob: new Blob([csv]) } : {}),
       });
       parentPort.postMessage({
         id,

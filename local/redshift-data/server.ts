@@ -4,6 +4,7 @@
 // Redshift's limits (100 KB per statement, 40 per batch) and refusals (see dialect.ts) are enforced.
 import { randomUUID } from "node:crypto";
 import { AwsJsonError, startAwsJsonServer } from "../emulators/aws-json-server";
+import { copyLiteralInsert } from "./bulk-insert";
 import { bindNamed, RedshiftDialectError, toPostgres } from "./dialect";
 import { pgliteBackend, postgresBackend, type SqlBackend, type SqlResult } from "./sql-backend";
 
@@ -194,11 +195,20 @@ export async function startRedshiftDataServer(
   const queue: Statement[] = [];
   let running = false;
 
-  const runOne = async (sub: SubStatement, params: Map<string, string>) => {
+  const runOne = async (sub: SubStatement, params: Map<string, string>, inTransaction: boolean) => {
     const started = process.hrtime.bigint();
     sub.status = "STARTED";
     sub.updatedAt = Date.now();
     const { sql } = toPostgres(sub.sql);
+    const copied = params.size === 0 ? await copyLiteralInsert(backend, sql, inTransaction) : undefined;
+    if (copied !== undefined) {
+      sub.hasResultSet = false;
+      sub.resultRows = copied;
+      sub.durationNs = Number(process.hrtime.bigint() - started);
+      sub.status = "FINISHED";
+      sub.updatedAt = Date.now();
+      return;
+    }
     const bound = params.size > 0 ? bindNamed(sql, params) : { sql, values: undefined };
     const result = await backend.query(bound.sql, bound.values, { timesAsText: true });
     sub.hasResultSet = result.fields.length > 0;
@@ -232,7 +242,7 @@ export async function startRedshiftDataServer(
     for (const sub of subs) {
       if ((st.status as Status) === "ABORTED") break;
       try {
-        await runOne(sub, st.params);
+        await runOne(sub, st.params, transactional);
       } catch (e) {
         fail(sub, e);
         failed = sub;

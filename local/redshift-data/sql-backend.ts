@@ -24,6 +24,8 @@ export const TIME_TYPE_IDS = [1082, 1114, 1184] as const;
 
 export interface SqlBackend {
   query(sql: string, values?: readonly string[], options?: QueryOptions): Promise<SqlResult>;
+  /** Runs `COPY … FROM '/dev/blob' WITH (FORMAT csv)` reading `csv`; the rows loaded (pglite only). */
+  copyCsv?(copy: string, csv: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -61,6 +63,11 @@ export async function pgliteBackend(dataDir?: string): Promise<SqlBackend> {
       });
       if (reply.error !== undefined) throw new Error(reply.error);
       return reply.result as SqlResult;
+    },
+    async copyCsv(copy, csv) {
+      const reply = await call({ sql: copy, csv });
+      if (reply.error !== undefined) throw new Error(reply.error);
+      return (reply.result as SqlResult).affectedRows ?? 0;
     },
     async close() {
       await call({ close: true });

@@ -1,0 +1,174 @@
+// The local warehouse's fast path for multi-row INSERTs of plain literals (what the loader sends, up to
+// 100 KB a statement): pglite spends ~25 µs a row parsing and planning a VALUES list, which made it the
+// largest consumer of CPU on the local stack under load (docs/performance.md); COPY reads the same values
+// as CSV about 3× faster. Taken only where COPY means exactly what the INSERT means: every value a
+// literal, numbers only into numeric columns, booleans only into boolean columns (strings and NULL go
+// through the column type's input function either way). Anything else, and any COPY that fails, runs as
+// the INSERT it is, so results and errors are the INSERT's own.
+import type { SqlBackend } from "./sql-backend";
+
+export type Literal =
+  | { readonly kind: "string"; readonly text: string }
+  | { readonly kind: "number"; readonly text: string }
+  | { readonly kind: "bool"; readonly value: boolean }
+  | { readonly kind: "null" };
+
+export interface LiteralInsert {
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly Literal[])[];
+}
+
+const HEAD = /^\s*INSERT\s+INTO\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(([^)]*)\)\s*VALUES\s*/i;
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const WORD = /(NULL|TRUE|FALSE)(?![A-Za-z0-9_$])/iy;
+const SPACE = /\s*/y;
+
+/**
+ * The table, columns and literal rows of `INSERT INTO t (a, b) VALUES (…), (…)`, or undefined for any
+ * other statement (quoted identifiers, expressions, casts, DEFAULT, E'' strings, backslashes in strings).
+ */
+export function parseLiteralInsert(sql: string): LiteralInsert | undefined {
+  const head = HEAD.exec(sql);
+  if (head === null) return undefined;
+  const columns = (head[2] as string).split(",").map((c) => c.trim());
+  if (columns.some((c) => !IDENTIFIER.test(c))) return undefined;
+  const rows: Literal[][] = [];
+  let i = head[0].length;
+  const skipSpace = () => {
+    SPACE.lastIndex = i;
+    SPACE.exec(sql);
+    i = SPACE.lastIndex;
+  };
+  for (;;) {
+    if (sql[i] !== "(") return undefined;
+    i++;
+    const row: Literal[] = [];
+    for (;;) {
+      skipSpace();
+      const value = literalAt(sql, i);
+      if (value === undefined) return undefined;
+      row.push(value.literal);
+      i = value.end;
+      skipSpace();
+      if (sql[i] === ",") i++;
+      else if (sql[i] === ")") break;
+      else return undefined;
+    }
+    i++;
+    if (row.length !== columns.length) return undefined;
+    rows.push(row);
+    skipSpace();
+    if (sql[i] === ",") {
+      i++;
+      skipSpace();
+    } else break;
+  }
+  if (sql[i] === ";") {
+    i++;
+    skipSpace();
+  }
+  if (i !== sql.length) return undefined;
+  // Unquoted identifiers fold to lower case, as Postgres reads them.
+  return { table: (head[1] as string).toLowerCase(), columns: columns.map((c) => c.toLowerCase()), rows };
+}
+
+function literalAt(sql: string, at: number): { literal: Literal; end: number } | undefined {
+  if (sql[at] === "'") {
+    let text = "";
+    let from = at + 1;
+    for (;;) {
+      const quote = sql.indexOf("'", from);
+      if (quote < 0) return undefined;
+      text += sql.slice(from, quote);
+      if (sql[quote + 1] === "'") {
+        text += "'";
+        from = quote + 2;
+      } else {
+        // A backslash means different things under different settings: the INSERT path decides.
+        if (text.includes("\\")) return undefined;
+        return { literal: { kind: "string", text }, end: quote + 1 };
+      }
+    }
+  }
+  NUMBER.lastIndex = at;
+  const number = NUMBER.exec(sql);
+  if (number !== null && !/[A-Za-z0-9_.]/.test(sql[NUMBER.lastIndex] ?? ""))
+    return { literal: { kind: "number", text: number[0] }, end: NUMBER.lastIndex };
+  WORD.lastIndex = at;
+  const word = WORD.exec(sql);
+  if (word === null) return undefined;
+  const w = (word[1] as string).toUpperCase();
+  const literal: Literal = w === "NULL" ? { kind: "null" } : { kind: "bool", value: w === "TRUE" };
+  return { literal, end: WORD.lastIndex };
+}
+
+/** int2, int4, int8, numeric, float4, float8. */
+const NUMERIC_TYPES = new Set([21, 23, 20, 1700, 700, 701]);
+const BOOL_TYPE = 16;
+
+const csvValue = (v: Literal): string => {
+  switch (v.kind) {
+    case "null":
+      return "";
+    case "bool":
+      return v.value ? "true" : "false";
+    case "number":
+      return v.text;
+    case "string":
+      return `"${v.text.replace(/"/g, '""')}"`;
+  }
+};
+
+/** The insert's rows as COPY's CSV, or undefined where a value's kind does not suit its column. */
+export function toCsv(insert: LiteralInsert, typeOf: ReadonlyMap<string, number>): string | undefined {
+  const types = insert.columns.map((c) => typeOf.get(c));
+  if (types.some((t) => t === undefined)) return undefined;
+  let csv = "";
+  for (const row of insert.rows) {
+    for (let c = 0; c < row.length; c++) {
+      const v = row[c] as Literal;
+      const type = types[c] as number;
+      if (v.kind === "number" && !NUMERIC_TYPES.has(type)) return undefined;
+      if (v.kind === "bool" && type !== BOOL_TYPE) return undefined;
+      csv += c === 0 ? csvValue(v) : `,${csvValue(v)}`;
+    }
+    csv += "\n";
+  }
+  return csv;
+}
+
+/**
+ * Runs `sql` as COPY when it is a literal multi-row INSERT COPY can load to the same effect; the rows
+ * loaded, or undefined when the caller must run the INSERT itself (nothing has been changed then). Inside
+ * a transaction the COPY runs under a savepoint, so a failed one leaves the transaction usable.
+ */
+export async function copyLiteralInsert(
+  backend: SqlBackend,
+  sql: string,
+  inTransaction: boolean,
+): Promise<number | undefined> {
+  if (backend.copyCsv === undefined) return undefined;
+  const insert = parseLiteralInsert(sql);
+  if (insert === undefined || insert.rows.length === 0) return undefined;
+  const columns = await backend.query(
+    `SELECT attname, atttypid FROM pg_attribute WHERE attrelid = to_regclass('${insert.table}') AND attnum > 0 AND NOT attisdropped`,
+  );
+  const typeOf = new Map(columns.rows.map(([name, type]) => [String(name), Number(type)]));
+  const csv = toCsv(insert, typeOf);
+  if (csv === undefined) return undefined;
+  const copy = `COPY ${insert.table} (${insert.columns.join(", ")}) FROM '/dev/blob' WITH (FORMAT csv)`;
+  if (inTransaction) await backend.query("SAVEPOINT flightpulse_copy");
+  try {
+    const loaded = await backend.copyCsv(copy, csv);
+    if (inTransaction) await backend.query("RELEASE SAVEPOINT flightpulse_copy");
+    return loaded;
+  } catch {
+    if (inTransaction) {
+      await backend.query("ROLLBACK TO SAVEPOINT flightpulse_copy");
+      await backend.query("RELEASE SAVEPOINT flightpulse_copy");
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,66 @@
+import { expect } from "chai";
+import { parseLiteralInsert, toCsv } from "../../../local/redshift-data/bulk-insert";
+
+describe("the local warehouse's COPY fast path: which INSERTs it reads", () => {
+  it("reads a multi-row INSERT of literals: quotes doubled, newlines, numbers, NULL and booleans", () => {
+    const parsed = parseLiteralInsert(
+      "INSERT INTO Stage_X (a, B, c, d)  VALUES ('it''s', -12.50, NULL, true),\n('two\nlines', 1e3, 'NULL', FALSE);",
+    );
+    expect(parsed).to.deep.equal({
+      table: "stage_x",
+      columns: ["a", "b", "c", "d"],
+      rows: [
+        [
+          { kind: "string", text: "it's" },
+          { kind: "number", text: "-12.50" },
+          { kind: "null" },
+          { kind: "bool", value: true },
+        ],
+        [
+          { kind: "string", text: "two\nlines" },
+          { kind: "number", text: "1e3" },
+          { kind: "string", text: "NULL" },
+          { kind: "bool", value: false },
+        ],
+      ],
+    });
+  });
+
+  it("leaves every other statement to the INSERT path", () => {
+    for (const sql of [
+      "INSERT INTO t VALUES ('a')", // no column list
+      "INSERT INTO t (a) VALUES ('x' || CHR(92) || 'y')", // how the loader writes a backslash
+      "INSERT INTO t (a) VALUES ('1'::int)",
+      "INSERT INTO t (a) VALUES (DEFAULT)",
+      "INSERT INTO t (a) VALUES (E'x')",
+      "INSERT INTO t (a) VALUES ('back\\slash')",
+      "INSERT INTO t (a, b) VALUES ('x')", // one value for two columns
+      "INSERT INTO t (a) VALUES ('x') RETURNING a",
+      'INSERT INTO "T" (a) VALUES (1)',
+      "INSERT INTO t (a) SELECT 1",
+      "INSERT INTO t (a) VALUES (1x)",
+      "INSERT INTO t (a) VALUES (NULLIF('a', 'b'))",
+      "INSERT INTO t (a) VALUES ('unterminated)",
+      "DELETE FROM t",
+    ])
+      expect(parseLiteralInsert(sql), sql).to.equal(undefined);
+  });
+
+  it("writes CSV only where each value suits its column as the INSERT would read it", () => {
+    const insert = parseLiteralInsert(
+      `INSERT INTO t (s, n, b) VALUES ('say "hi"', 2, TRUE), ('', NULL, NULL)`,
+    )!;
+    const types = new Map([
+      ["s", 1043], // varchar
+      ["n", 21], // smallint
+      ["b", 16], // boolean
+    ]);
+    // An empty string stays a quoted empty string; NULL is the unquoted empty field.
+    expect(toCsv(insert, types)).to.equal('"say ""hi""",2,true\n"",,\n');
+    // A number into a text column (the INSERT casts 2 to '2'; COPY would read the literal's own spelling),
+    // a boolean into a number column, a column the table lacks: the INSERT decides.
+    expect(toCsv(insert, new Map([...types, ["s", 1043], ["n", 1043]]))).to.equal(undefined);
+    expect(toCsv(insert, new Map([...types, ["b", 23]]))).to.equal(undefined);
+    expect(toCsv(insert, new Map([["s", 1043]]))).to.equal(undefined);
+  });
+});
