@@ -47,7 +47,7 @@ export function workerPolicy(a: WorkerPolicyArgs): PolicyDocument {
         "dynamodb:Query",
         "dynamodb:Scan",
         "dynamodb:BatchWriteItem",
-        // The baseline store reads a batch's routes in one call.
+        // The baseline store reads a batch's routes in one call, the manifest sink its flights.
         "dynamodb:BatchGetItem",
       ],
       a.tableArns,

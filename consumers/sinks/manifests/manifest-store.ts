@@ -3,6 +3,8 @@
 // concurrency on `version` so a stale writer (a worker that just lost the shard) can never overwrite.
 import {
   type AttributeValue,
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
@@ -26,6 +28,11 @@ export interface StoredManifest {
 
 export interface ManifestStore {
   get(flight: string): Promise<StoredManifest | undefined>;
+  /**
+   * Reads many flights as `get` reads one (strongly consistent), in as few requests as the store allows;
+   * a flight with no manifest yet is absent from the map.
+   */
+  getMany?(flights: readonly string[]): Promise<Map<string, StoredManifest>>;
   /** Writes if the stored version is still `expectedVersion` (undefined: no item yet). False on a lost race. */
   put(next: StoredManifest, expectedVersion: number | undefined): Promise<boolean>;
 }
@@ -38,8 +45,19 @@ export class ManifestStoreError extends Error {
 export class InMemoryManifestStore implements ManifestStore {
   readonly items = new Map<string, StoredManifest>();
   writes = 0;
+  reads = 0;
   async get(flight: string): Promise<StoredManifest | undefined> {
+    this.reads++;
     return this.items.get(flight);
+  }
+  async getMany(flights: readonly string[]): Promise<Map<string, StoredManifest>> {
+    this.reads++;
+    const found = new Map<string, StoredManifest>();
+    for (const f of flights) {
+      const item = this.items.get(f);
+      if (item !== undefined) found.set(f, item);
+    }
+    return found;
   }
   async put(next: StoredManifest, expectedVersion: number | undefined): Promise<boolean> {
     this.writes++;
@@ -147,12 +165,52 @@ export function fromItem(item: Record<string, AttributeValue>): StoredManifest {
   return { manifest, version: num(item["version"]), applied };
 }
 
+/** Keys per BatchGetItem (DynamoDB's limit) and attempts at the keys it leaves unprocessed. */
+const BATCH_GET_KEYS = 100;
+const BATCH_GET_ATTEMPTS = 8;
+
 export class DynamoDbManifestStore implements ManifestStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
     private readonly now: () => number = Date.now,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {}
+
+  /** BatchGetItem, 100 flights a request, consistent reads; unprocessed keys retried with backoff. */
+  async getMany(flights: readonly string[]): Promise<Map<string, StoredManifest>> {
+    const found = new Map<string, StoredManifest>();
+    const unique = [...new Set(flights)];
+    for (let i = 0; i < unique.length; i += BATCH_GET_KEYS) {
+      let keys = unique.slice(i, i + BATCH_GET_KEYS).map(manifestKey);
+      for (let attempt = 1; keys.length > 0; attempt++) {
+        if (attempt > BATCH_GET_ATTEMPTS)
+          throw new ManifestStoreError(
+            `manifest table ${this.tableName}: ${keys.length} flights still unprocessed after ${BATCH_GET_ATTEMPTS} attempts`,
+          );
+        let out: BatchGetItemCommandOutput;
+        try {
+          out = await this.client.send(
+            new BatchGetItemCommand({
+              RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
+            }),
+          );
+        } catch (e) {
+          throw new ManifestStoreError(
+            `manifest table ${this.tableName}: ${(e as Error).name}: ${(e as Error).message}`,
+            { cause: e },
+          );
+        }
+        for (const item of out.Responses?.[this.tableName] ?? []) {
+          const stored = fromItem(item);
+          found.set(stored.manifest.flight, stored);
+        }
+        keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
+        if (keys.length > 0) await this.sleep(Math.min(1000, 25 * 2 ** attempt));
+      }
+    }
+    return found;
+  }
 
   async get(flight: string): Promise<StoredManifest | undefined> {
     try {

@@ -11,13 +11,14 @@ import { type ManifestInput, ManifestSink } from "../../../../consumers/sinks/ma
 import {
   fromItem,
   InMemoryManifestStore,
+  type ManifestStore,
   type StoredManifest,
   toItem,
 } from "../../../../consumers/sinks/manifests/manifest-store";
 
 const schedule = sampleEvents.flightScheduled({ eventId: "fs-1", capacity: 10 });
-const book = (ref: string, seats: number, id = `b-${ref}`) =>
-  sampleEvents.bookingCreated({ eventId: id, bookingRef: ref, seats });
+const book = (ref: string, seats: number, id = `b-${ref}`, flightNumber = "FH101") =>
+  sampleEvents.bookingCreated({ eventId: id, bookingRef: ref, seats, flightNumber });
 const cancel = (ref: string, seats: number, id = `c-${ref}`) =>
   sampleEvents.bookingCancelled({ eventId: id, bookingRef: ref, seats });
 const inputs = (events: ManifestEvent[], shardId = "shardId-000000000000", from = 1): ManifestInput[] =>
@@ -99,6 +100,12 @@ describe("flight manifest fold", () => {
   });
 });
 
+/** The same store, able to read only one flight at a time (the sink then reads each on its own). */
+const oneAtATime = (store: InMemoryManifestStore): ManifestStore => ({
+  get: (flight) => store.get(flight),
+  put: (next, expected) => store.put(next, expected),
+});
+
 describe("manifest sink", () => {
   it("writes each touched flight once per batch, whatever the number of events", async () => {
     const store = new InMemoryManifestStore();
@@ -140,6 +147,40 @@ describe("manifest sink", () => {
     const m = (await store.get("FH101:2026-12-01"))!.manifest;
     expect(Object.keys(m.bookings).sort()).to.deep.equal(["AAAAAA", "BBBBBB", "CCCCCC"]);
     expect(figuresOf(m).seatsBooked).to.equal(6);
+  });
+
+  it("reads a batch's uncached flights in one request, to the same manifests as a read per flight", async () => {
+    const flight = (n: number) => `FH${300 + n}`;
+    const setUp = async (store: InMemoryManifestStore) => {
+      // Flights 0 and 1 exist already (written by an earlier owner); 2 and 3 are new.
+      await new ManifestSink({ store }).apply(
+        inputs([0, 1].map((n) => book("AAAAAA", 1, `old-${n}`, flight(n)))),
+      );
+      return store;
+    };
+    const batch = inputs(
+      [0, 1, 2, 3].flatMap((n) => [
+        book("BBBBBB", 2, `new-${n}`, flight(n)),
+        book("CCCCCC", 1, `c-${n}`, flight(n)),
+      ]),
+      "shardId-000000000000",
+      10,
+    );
+    const batched = await setUp(new InMemoryManifestStore());
+    const single = await setUp(new InMemoryManifestStore());
+    batched.reads = 0;
+    single.reads = 0;
+    const a = await new ManifestSink({ store: batched }).apply(batch);
+    const b = await new ManifestSink({ store: oneAtATime(single) }).apply(batch);
+    expect(batched.reads, "one read for the four uncached flights").to.equal(1);
+    expect(single.reads).to.equal(4);
+    expect(a).to.deep.equal(b);
+    expect(a.map((c) => [c.flight, c.before?.seatsBooked, c.after.seatsBooked])).to.deep.equal([
+      ["FH300:2026-12-01", 1, 4],
+      ["FH301:2026-12-01", 1, 4],
+      ["FH302:2026-12-01", undefined, 3],
+      ["FH303:2026-12-01", undefined, 3],
+    ]);
   });
 
   it("round-trips a manifest through its DynamoDB item, with readable figures", () => {
