@@ -1,5 +1,6 @@
 // The warehouse loader: micro-batches rows per table and flushes them by row count, buffered bytes or age,
-// one BatchExecuteStatement per batch (staging insert + MERGE on the key, see batch-builder.ts). Flushes run
+// in as few BatchExecuteStatements as Redshift's 40-statement limit allows (each table's staging insert +
+// MERGE on the key, see batch-builder.ts; small tables share a call). Flushes run
 // one at a time; retryable failures are retried with backoff and jitter; a failed flush keeps its rows
 // buffered (MERGE makes re-sending harmless). add() waits while too much is buffered, so a slow warehouse
 // slows the consumer instead of growing memory without bound. flush() is the barrier a checkpoint waits on.
@@ -133,18 +134,39 @@ export class WarehouseLoader {
     const taken = this.buffers;
     this.buffers = new Map();
     this.bufferedBytes = 0;
-    const pending = [...taken.entries()];
+    const pending = new Map(taken);
+    const limits = this.o.limits ?? REDSHIFT_LIMITS;
+    // Each table's batches in turn; consecutive ones share one BatchExecuteStatement (one transaction, one
+    // round trip and one wait) while their statements fit in it: a flush of eight tables, most of them a
+    // few rows, costs two or three calls instead of eight.
+    const units = [...taken].flatMap(([table, rows]) =>
+      buildBatches(tableSpec(table), rows, limits).map((statements) => ({ table, statements })),
+    );
+    const unitsLeft = new Map<string, number>();
+    for (const u of units) unitsLeft.set(u.table, (unitsLeft.get(u.table) ?? 0) + 1);
     try {
-      while (pending.length > 0) {
-        const [table, rows] = pending[0] as [string, Row[]];
-        for (const batch of buildBatches(tableSpec(table), rows, this.o.limits ?? REDSHIFT_LIMITS))
-          await this.run(batch);
-        this.stats.rowsLoaded += rows.length;
-        pending.shift();
+      for (let i = 0; i < units.length; ) {
+        const packed: string[] = [];
+        let j = i;
+        while (j < units.length) {
+          const next = (units[j] as (typeof units)[number]).statements;
+          if (packed.length > 0 && packed.length + next.length > limits.maxStatements) break;
+          packed.push(...next);
+          j++;
+        }
+        await this.run(packed);
+        for (; i < j; i++) {
+          const table = (units[i] as (typeof units)[number]).table;
+          const left = (unitsLeft.get(table) as number) - 1;
+          unitsLeft.set(table, left);
+          if (left > 0) continue;
+          this.stats.rowsLoaded += (pending.get(table) as Row[]).length;
+          pending.delete(table);
+        }
       }
     } catch (e) {
       // Put back what did not load, ahead of what arrived meanwhile; MERGE makes a re-send harmless.
-      for (const [table, rows] of pending.reverse()) {
+      for (const [table, rows] of pending) {
         const later = this.buffers.get(table) ?? [];
         this.buffers.set(table, [...rows, ...later]);
         for (const row of rows) this.bufferedBytes += rowBytes(row);

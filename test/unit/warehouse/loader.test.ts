@@ -29,6 +29,19 @@ function fakeApi(failures: unknown[] = []) {
   return { api, batches };
 }
 
+const rejected = (i: number): Row => ({
+  shard_id: "shardId-000000000000",
+  sequence_number: String(i),
+  sub_sequence: 0,
+  code: "INVALID_JSON",
+  reason: "not JSON",
+  path: "",
+  raw_base64: "e30=",
+  raw_bytes: 2,
+  raw_truncated: false,
+  rejected_at: 0,
+});
+
 const fact = (i: number, extra: Partial<Row> = {}): Row => ({
   event_id: `bc-${i}`,
   booking_ref: "X7K2QD",
@@ -125,6 +138,64 @@ describe("warehouse loader", () => {
     expect(loader.stats.rowsLoaded).to.equal(250);
     expect(loader.buffered.rows).to.equal(0);
     expect(batches.length).to.be.greaterThan(0);
+  });
+
+  it("loads small tables together in one call, and a big one across as many as the 40-statement limit needs", async () => {
+    const { api, batches } = fakeApi();
+    const loader = new WarehouseLoader({ api, timer: manualTimer().timer });
+    await loader.add("booking_facts", [fact(1), fact(2)]);
+    await loader.add("rejected_events", [rejected(1)]);
+    await loader.flush();
+    // Two tables of one INSERT each: CREATE, INSERT, MERGE, DROP twice, in one transaction.
+    expect(batches).to.have.length(1);
+    expect(batches[0]?.map((s) => s.split(" ").slice(0, 3).join(" "))).to.deep.equal([
+      "CREATE TEMP TABLE",
+      "INSERT INTO stage_booking_facts",
+      "MERGE INTO booking_facts",
+      "DROP TABLE stage_booking_facts",
+      "CREATE TEMP TABLE",
+      "INSERT INTO stage_rejected_events",
+      "MERGE INTO rejected_events",
+      "DROP TABLE stage_rejected_events",
+    ]);
+    expect(loader.stats.rowsLoaded).to.equal(3);
+    // A table needing more than one batch (tiny statements here) with a small one after it.
+    const limits = { maxStatementBytes: 1000, maxStatements: 10 };
+    const small = new WarehouseLoader({ api, timer: manualTimer().timer, limits });
+    const facts = Array.from({ length: 40 }, (_, i) => fact(100 + i));
+    batches.length = 0;
+    await small.add("booking_facts", facts);
+    await small.add("rejected_events", [rejected(2)]);
+    await small.flush();
+    const units = [
+      ...buildBatches(tableSpec("booking_facts"), facts, limits),
+      ...buildBatches(tableSpec("rejected_events"), [rejected(2)], limits),
+    ];
+    expect(units.length).to.be.above(2);
+    // The same statements in the same order, whole tables' batches per call (fakeApi checks the limit),
+    // in fewer calls than batches.
+    expect(batches.flat()).to.deep.equal(units.flat());
+    for (const call of batches) {
+      expect(call[0]).to.match(/^CREATE TEMP TABLE/);
+      expect(call.at(-1)).to.match(/^DROP TABLE/);
+    }
+    expect(batches.length).to.be.below(units.length);
+    expect(small.stats.rowsLoaded).to.equal(41);
+  });
+
+  it("puts back every table of a shared call that failed, and loads them all on the next flush", async () => {
+    const { api, batches } = fakeApi([new StatementFailedError("id-1", "ERROR: disk full")]);
+    const loader = new WarehouseLoader({ api, timer: manualTimer().timer });
+    await loader.add("booking_facts", [fact(1), fact(2)]);
+    await loader.add("rejected_events", [rejected(1)]);
+    expect(await loader.flush().catch((e: unknown) => e)).to.be.instanceOf(StatementFailedError);
+    expect(loader.buffered.rows).to.equal(3);
+    expect(loader.stats.rowsLoaded).to.equal(0);
+    await loader.flush();
+    expect(loader.buffered.rows).to.equal(0);
+    expect(loader.stats.rowsLoaded).to.equal(3);
+    expect(batches).to.have.length(1);
+    expect(batches[0]?.filter((sql) => sql.startsWith("MERGE"))).to.have.length(2);
   });
 
   it("flushes rows older than maxAgeMs (timer injected)", async () => {
