@@ -139,36 +139,38 @@ export function toCsv(insert: LiteralInsert, typeOf: ReadonlyMap<string, number>
   return csv;
 }
 
+/** Column types by table, read once per batch: a batch's INSERTs all load the staging table it created. */
+export type ColumnTypes = Map<string, ReadonlyMap<string, number>>;
+
 /**
  * Runs `sql` as COPY when it is a literal multi-row INSERT COPY can load to the same effect; the rows
  * loaded, or undefined when the caller must run the INSERT itself (nothing has been changed then). Inside
- * a transaction the COPY runs under a savepoint, so a failed one leaves the transaction usable.
+ * a transaction the COPY runs under a savepoint, so a failed one leaves the transaction usable. `types`
+ * caches the tables' column types: the caller clears it when anything but such an INSERT runs.
  */
 export async function copyLiteralInsert(
   backend: SqlBackend,
   sql: string,
   inTransaction: boolean,
+  types: ColumnTypes = new Map(),
 ): Promise<number | undefined> {
   if (backend.copyCsv === undefined) return undefined;
   const insert = parseLiteralInsert(sql);
   if (insert === undefined || insert.rows.length === 0) return undefined;
-  const columns = await backend.query(
-    `SELECT attname, atttypid FROM pg_attribute WHERE attrelid = to_regclass('${insert.table}') AND attnum > 0 AND NOT attisdropped`,
-  );
-  const typeOf = new Map(columns.rows.map(([name, type]) => [String(name), Number(type)]));
+  let typeOf = types.get(insert.table);
+  if (typeOf === undefined) {
+    const columns = await backend.query(
+      `SELECT attname, atttypid FROM pg_attribute WHERE attrelid = to_regclass('${insert.table}') AND attnum > 0 AND NOT attisdropped`,
+    );
+    typeOf = new Map(columns.rows.map(([name, type]) => [String(name), Number(type)]));
+    types.set(insert.table, typeOf);
+  }
   const csv = toCsv(insert, typeOf);
   if (csv === undefined) return undefined;
   const copy = `COPY ${insert.table} (${insert.columns.join(", ")}) FROM '/dev/blob' WITH (FORMAT csv)`;
-  if (inTransaction) await backend.query("SAVEPOINT flightpulse_copy");
   try {
-    const loaded = await backend.copyCsv(copy, csv);
-    if (inTransaction) await backend.query("RELEASE SAVEPOINT flightpulse_copy");
-    return loaded;
+    return await backend.copyCsv(copy, csv, inTransaction);
   } catch {
-    if (inTransaction) {
-      await backend.query("ROLLBACK TO SAVEPOINT flightpulse_copy");
-      await backend.query("RELEASE SAVEPOINT flightpulse_copy");
-    }
     return undefined;
   }
 }

@@ -4,7 +4,7 @@
 // Redshift's limits (100 KB per statement, 40 per batch) and refusals (see dialect.ts) are enforced.
 import { randomUUID } from "node:crypto";
 import { AwsJsonError, startAwsJsonServer } from "../emulators/aws-json-server";
-import { copyLiteralInsert } from "./bulk-insert";
+import { type ColumnTypes, copyLiteralInsert } from "./bulk-insert";
 import { bindNamed, RedshiftDialectError, toPostgres } from "./dialect";
 import { pgliteBackend, postgresBackend, type SqlBackend, type SqlResult } from "./sql-backend";
 
@@ -195,12 +195,20 @@ export async function startRedshiftDataServer(
   const queue: Statement[] = [];
   let running = false;
 
-  const runOne = async (sub: SubStatement, params: Map<string, string>, inTransaction: boolean) => {
+  const runOne = async (
+    sub: SubStatement,
+    params: Map<string, string>,
+    inTransaction: boolean,
+    types: ColumnTypes,
+  ) => {
     const started = process.hrtime.bigint();
     sub.status = "STARTED";
     sub.updatedAt = Date.now();
     const { sql } = toPostgres(sub.sql);
-    const copied = params.size === 0 ? await copyLiteralInsert(backend, sql, inTransaction) : undefined;
+    const copied =
+      params.size === 0 ? await copyLiteralInsert(backend, sql, inTransaction, types) : undefined;
+    // Anything else may change a table's columns: their types are read again.
+    if (copied === undefined) types.clear();
     if (copied !== undefined) {
       sub.hasResultSet = false;
       sub.resultRows = copied;
@@ -239,10 +247,11 @@ export async function startRedshiftDataServer(
     const transactional = st.isBatch && st.transaction;
     if (transactional) await backend.query("BEGIN");
     let failed: SubStatement | undefined;
+    const types: ColumnTypes = new Map();
     for (const sub of subs) {
       if ((st.status as Status) === "ABORTED") break;
       try {
-        await runOne(sub, st.params, transactional);
+        await runOne(sub, st.params, transactional, types);
       } catch (e) {
         fail(sub, e);
         failed = sub;

@@ -24,8 +24,11 @@ export const TIME_TYPE_IDS = [1082, 1114, 1184] as const;
 
 export interface SqlBackend {
   query(sql: string, values?: readonly string[], options?: QueryOptions): Promise<SqlResult>;
-  /** Runs `COPY … FROM '/dev/blob' WITH (FORMAT csv)` reading `csv`; the rows loaded (pglite only). */
-  copyCsv?(copy: string, csv: string): Promise<number>;
+  /**
+   * Runs `COPY … FROM '/dev/blob' WITH (FORMAT csv)` reading `csv`; the rows loaded (pglite only). With
+   * `savepoint` (inside a transaction) a failed COPY is rolled back to before it, the transaction usable.
+   */
+  copyCsv?(copy: string, csv: string, savepoint: boolean): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -64,8 +67,8 @@ export async function pgliteBackend(dataDir?: string): Promise<SqlBackend> {
       if (reply.error !== undefined) throw new Error(reply.error);
       return reply.result as SqlResult;
     },
-    async copyCsv(copy, csv) {
-      const reply = await call({ sql: copy, csv });
+    async copyCsv(copy, csv, savepoint) {
+      const reply = await call({ sql: copy, csv, savepoint });
       if (reply.error !== undefined) throw new Error(reply.error);
       return (reply.result as SqlResult).affectedRows ?? 0;
     },

@@ -122,6 +122,32 @@ describe("local Redshift Data API endpoint, through the real SDK v3 client", fun
     expect(count.rows[0]).to.deep.equal([2]);
   });
 
+  it("loads a batch's INSERTs of literals as Postgres reads them, a table re-created mid-batch included", async () => {
+    const { Id } = await client.send(
+      new BatchExecuteStatementCommand({
+        ...where,
+        Sqls: [
+          "CREATE TABLE retyped (a INT, b VARCHAR(8))",
+          "INSERT INTO retyped (a, b) VALUES (1, 'x'), (2, 'it''s')",
+          "DROP TABLE retyped",
+          "CREATE TABLE retyped (a BOOLEAN, b VARCHAR(8))",
+          // COPY would read 1 as true; the INSERT refuses an integer for a BOOLEAN, and so must this.
+          "INSERT INTO retyped (a, b) VALUES (1, 'y')",
+        ],
+      }),
+    );
+    const d = await finished(Id as string);
+    expect(d.Status).to.equal("FAILED");
+    expect(d.SubStatements?.map((s) => [s.Status, s.ResultRows])).to.deep.equal([
+      ["FINISHED", 0],
+      ["FINISHED", 2],
+      ["FINISHED", 0],
+      ["FINISHED", 0],
+      ["FAILED", -1],
+    ]);
+    expect(d.Error).to.match(/column "a" is of type boolean but expression is of type integer/);
+  });
+
   it("returns results by position, like Redshift: two columns with one name stay two", async () => {
     // Prepare: two flights on one route and one on another, so the two counts differ.
     await server.backend.query("CREATE TABLE legs (flight VARCHAR(32), route VARCHAR(7))");
