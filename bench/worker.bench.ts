@@ -139,6 +139,8 @@ interface Drain {
   readonly startupMs: number;
   /** Steady state: records after the first sample, over the time to the last. */
   readonly m: Measurement;
+  /** CPU ms of each local service over the same steady state (`services`). */
+  readonly servicesCpuMs: Readonly<Record<string, number>>;
 }
 
 /** A moment of a drain: when, how many records processed by then, the consumer's CPU ms so far. */
@@ -146,7 +148,22 @@ interface Sample {
   readonly at: number;
   readonly n: number;
   readonly cpu: number;
+  /** CPU ms so far of each local service (`services`). */
+  readonly services: Readonly<Record<string, number>>;
 }
+
+/**
+ * The processes beside the consumer, all on the same two cores: the emulators, and this process, which
+ * hosts the Data API endpoint and pglite's thread (during the bare runtime's round it is the consumer).
+ */
+function servicesCpuMs(stack: LocalStack): Record<string, number> {
+  return {
+    kinesalite: processCpuMs(stack.state.pids["kinesis"] as number),
+    dynalite: processCpuMs(stack.state.pids["dynamodb"] as number),
+    "Data API + pglite (this process)": cpuNowMs(),
+  };
+}
+const SERVICES = ["kinesalite", "dynalite", "Data API + pglite (this process)"] as const;
 
 /** The drain between its first sample and its last; `started` is when the consumer was started. */
 function steadyDrain(
@@ -162,6 +179,9 @@ function steadyDrain(
     round,
     startupMs: first.at - started,
     m: { label, events: last.n - first.n, wallMs: last.at - first.at, cpuMs: last.cpu - first.cpu },
+    servicesCpuMs: Object.fromEntries(
+      Object.entries(last.services).map(([k, v]) => [k, v - (first.services[k] ?? 0)]),
+    ),
   };
 }
 
@@ -193,13 +213,18 @@ async function drainBare(stack: LocalStack, round: number, records: number): Pro
     processors: () =>
       countingProcessor((n) => {
         drained += n;
-        first ??= { at: performance.now(), n: drained, cpu: cpuNowMs() };
+        first ??= { at: performance.now(), n: drained, cpu: cpuNowMs(), services: servicesCpuMs(stack) };
       }),
   });
   try {
     await bare.start();
     await until("bare drain", 300_000, async () => drained >= records, 5);
-    return steadyDrain(BARE, round, started, first, { at: performance.now(), n: drained, cpu: cpuNowMs() });
+    return steadyDrain(BARE, round, started, first, {
+      at: performance.now(),
+      n: drained,
+      cpu: cpuNowMs(),
+      services: servicesCpuMs(stack),
+    });
   } finally {
     await bare.shutdown();
     aws.destroy();
@@ -234,7 +259,8 @@ async function drainWorker(stack: LocalStack, dir: string, round: number, record
       600_000,
       async () => {
         const n = await processed();
-        if (first === undefined && n > 0) first = { at: performance.now(), n, cpu: processCpuMs(w.pid) };
+        if (first === undefined && n > 0)
+          first = { at: performance.now(), n, cpu: processCpuMs(w.pid), services: servicesCpuMs(stack) };
         return n >= records;
       },
       20,
@@ -243,6 +269,7 @@ async function drainWorker(stack: LocalStack, dir: string, round: number, record
       at: performance.now(),
       n: records,
       cpu: processCpuMs(w.pid),
+      services: servicesCpuMs(stack),
     });
   } finally {
     await w.stop();
@@ -293,6 +320,16 @@ async function endToEnd(): Promise<string> {
         `| ${d.round} | ${d.label} | ${Math.round(perSecond(d.m)).toLocaleString("en-US")} | ${cpuMicrosPerEvent(d.m).toFixed(1)} | ${(d.startupMs / 1000).toFixed(1)} s |`,
     )
     .join("\n");
+  const perEvent = (d: Drain, ms: number) => ((ms * 1000) / d.m.events).toFixed(1);
+  const cpuRow = (d: Drain) => {
+    // During the bare round this process is the consumer: its CPU is the consumer's, counted once.
+    const services = SERVICES.map((k) =>
+      d.label === BARE && k === SERVICES[2] ? undefined : (d.servicesCpuMs[k] ?? 0),
+    );
+    const total = services.reduce<number>((a, b) => a + (b ?? 0), d.m.cpuMs);
+    const cells = services.map((ms) => (ms === undefined ? "–" : perEvent(d, ms)));
+    return `| ${d.label} | ${perEvent(d, d.m.cpuMs)} | ${cells.join(" | ")} | ${perEvent(d, total)} | ${microsPerEvent(d.m).toFixed(1)} |`;
+  };
   return [
     `${records.length.toLocaleString("en-US")} simulated records pre-filled in a 4-shard kinesalite stream. The bare consumer runtime (no-op processor, in the benchmark's process) against one \`flightpulse worker\` process with every sink on the local stack (dynalite, SNS endpoint, Data API over pglite): decode, manifests, demand analytics, rejected sink, warehouse loads, checkpoints. ${ROUNDS} interleaved rounds, each on a fresh stack with the same records, the order alternating. Rates are steady state, from the first record processed to the last (start-up shown apart); CPU is each consumer's own (the worker's read off /proc), emulators excluded. The table shows each one's median round; the ratio is per round.`,
     "",
@@ -303,6 +340,13 @@ async function endToEnd(): Promise<string> {
     rows,
     "",
     `Per-round ratio of the worker's rate to the bare runtime's: ${ratio.ratios.map((x) => `${x.toFixed(2)}×`).join(", ")}.`,
+    "",
+    "Where the two cores go, CPU µs per event of each process over the median rounds' steady state (the wall µs per event is what two cores give: a total near twice it means the machine was saturated):",
+    "",
+    `| run | consumer | ${SERVICES.join(" | ")} | total | wall µs/event |`,
+    "|---|---:|---:|---:|---:|---:|---:|",
+    cpuRow(medianOf(of(BARE))),
+    cpuRow(worker),
     "",
     summaryLine("worker", "bare runtime", ratio, ROUNDS, perSecond(worker.m)),
   ].join("\n");
