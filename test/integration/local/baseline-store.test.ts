@@ -1,30 +1,17 @@
 // The DynamoDB baseline store on dynalite: baselines survive a restart, unread keys are never overwritten.
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { expect } from "chai";
-import { resourceNames } from "../../../analytics/resource-names";
 import { applyWindow, baselineBefore } from "../../../analytics/rules/route-baseline";
-import { clientOptions, localAwsConfig } from "../../../consumers/aws/clients";
 import { DynamoDbBaselineStore } from "../../../consumers/sinks/baselines/dynamodb-baseline-store";
-import { createTableInput, TABLES } from "../../../consumers/tables/table-definitions";
-import type { RunningService } from "../../../local/emulators/child-service";
-import { startDynalite } from "../../../local/emulators/dynamodb-emulators";
-import { createTableAndWait } from "../../../local/stack/bootstrap";
+import { dynaliteTable } from "../../fixtures/dynalite-table";
 
 describe("DynamoDbBaselineStore (dynalite)", function () {
   this.timeout(30_000);
-  let emulator: RunningService;
+  const dynalite = dynaliteTable("baselineTable");
+  const { table } = dynalite;
   let client: DynamoDBClient;
-  const table = resourceNames("local").baselineTable;
-
-  before(async () => {
-    emulator = await startDynalite();
-    client = new DynamoDBClient(clientOptions(localAwsConfig({ dynamodb: emulator.endpoint }), "dynamodb"));
-    const def = TABLES.find((t) => t.nameKey === "baselineTable");
-    await createTableAndWait(client, createTableInput(def!, resourceNames("local")));
-  });
-  after(async () => {
-    client?.destroy();
-    await emulator?.stop();
+  before(() => {
+    client = dynalite.client();
   });
 
   it("keeps a baseline across a restart, so the replayed window is not learned twice", async () => {

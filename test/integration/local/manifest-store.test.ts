@@ -1,35 +1,22 @@
 // The DynamoDB manifest store on dynalite: a batch of flights read together (BatchGetItem) is read as
 // one GetItem per flight would read it.
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { expect } from "chai";
 import { sampleEvents } from "../../../analytics/events";
-import { resourceNames } from "../../../analytics/resource-names";
-import { clientOptions, localAwsConfig } from "../../../consumers/aws/clients";
 import { applyToManifest } from "../../../consumers/sinks/manifests/flight-manifest";
 import {
   DynamoDbManifestStore,
   type StoredManifest,
 } from "../../../consumers/sinks/manifests/manifest-store";
-import { createTableInput, TABLES } from "../../../consumers/tables/table-definitions";
-import type { RunningService } from "../../../local/emulators/child-service";
-import { startDynalite } from "../../../local/emulators/dynamodb-emulators";
-import { createTableAndWait } from "../../../local/stack/bootstrap";
+import { dynaliteTable } from "../../fixtures/dynalite-table";
 
 describe("DynamoDbManifestStore (dynalite)", function () {
   this.timeout(30_000);
-  let emulator: RunningService;
+  const dynalite = dynaliteTable("manifestTable");
+  const { table } = dynalite;
   let client: DynamoDBClient;
-  const table = resourceNames("local").manifestTable;
-
-  before(async () => {
-    emulator = await startDynalite();
-    client = new DynamoDBClient(clientOptions(localAwsConfig({ dynamodb: emulator.endpoint }), "dynamodb"));
-    const def = TABLES.find((t) => t.nameKey === "manifestTable");
-    await createTableAndWait(client, createTableInput(def!, resourceNames("local")));
-  });
-  after(async () => {
-    client?.destroy();
-    await emulator?.stop();
+  before(() => {
+    client = dynalite.client();
   });
 
   it("reads 150 flights in batches of 100, each as its own GetItem would, absent ones left out", async () => {

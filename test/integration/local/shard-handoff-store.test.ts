@@ -1,36 +1,23 @@
 // The reshard hand-off store on dynalite: a state larger than one DynamoDB item round-trips in parts, a
 // parent that left none reads as undefined, a head in another format is refused by name, never misread,
 // and a state over the limit is refused with the error the processor turns into "start without it".
-import { type AttributeValue, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { type AttributeValue, type DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { expect } from "chai";
-import { resourceNames } from "../../../analytics/resource-names";
-import { clientOptions, localAwsConfig } from "../../../consumers/aws/clients";
 import {
   DynamoDbShardHandoffStore,
   HANDOFF_FORMAT,
   ShardHandoffError,
   ShardHandoffTooLargeError,
 } from "../../../consumers/processor/shard-handoff-store";
-import { createTableInput, TABLES } from "../../../consumers/tables/table-definitions";
-import type { RunningService } from "../../../local/emulators/child-service";
-import { startDynalite } from "../../../local/emulators/dynamodb-emulators";
-import { createTableAndWait } from "../../../local/stack/bootstrap";
+import { dynaliteTable } from "../../fixtures/dynalite-table";
 
 describe("DynamoDbShardHandoffStore (dynalite)", function () {
   this.timeout(30_000);
-  let emulator: RunningService;
+  const dynalite = dynaliteTable("shardStateTable");
+  const { table } = dynalite;
   let client: DynamoDBClient;
-  const table = resourceNames("local").shardStateTable;
-
-  before(async () => {
-    emulator = await startDynalite();
-    client = new DynamoDBClient(clientOptions(localAwsConfig({ dynamodb: emulator.endpoint }), "dynamodb"));
-    const def = TABLES.find((t) => t.nameKey === "shardStateTable");
-    await createTableAndWait(client, createTableInput(def!, resourceNames("local")));
-  });
-  after(async () => {
-    client?.destroy();
-    await emulator?.stop();
+  before(() => {
+    client = dynalite.client();
   });
 
   const caught = async (p: Promise<unknown>) => {

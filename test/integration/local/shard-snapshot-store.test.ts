@@ -2,10 +2,8 @@
 // of the lease's checkpoint survives the next write until a checkpoint moves past it (a refused checkpoint
 // loses nothing); a worker whose lease a later owner took can neither claim nor write; a state over the
 // limit is refused and writes nothing; a head in another format is refused by name, never misread.
-import { DynamoDBClient, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBClient, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { expect } from "chai";
-import { resourceNames } from "../../../analytics/resource-names";
-import { clientOptions, localAwsConfig } from "../../../consumers/aws/clients";
 import {
   DynamoDbShardSnapshotStore,
   ShardSnapshotError,
@@ -13,10 +11,7 @@ import {
   ShardSnapshotTooLargeError,
   SNAPSHOT_STORE_FORMAT,
 } from "../../../consumers/processor/shard-snapshot-store";
-import { createTableInput, TABLES } from "../../../consumers/tables/table-definitions";
-import type { RunningService } from "../../../local/emulators/child-service";
-import { startDynalite } from "../../../local/emulators/dynamodb-emulators";
-import { createTableAndWait } from "../../../local/stack/bootstrap";
+import { dynaliteTable } from "../../fixtures/dynalite-table";
 
 const at = (n: number) => ({ sequenceNumber: `4961${String(n).padStart(40, "0")}`, subSequenceNumber: 0 });
 const TRIM = { sequenceNumber: "TRIM_HORIZON", subSequenceNumber: 0 };
@@ -24,19 +19,11 @@ const bytesOf = (label: string, size = 100) => Buffer.from(label.padEnd(size, ".
 
 describe("DynamoDbShardSnapshotStore (dynalite)", function () {
   this.timeout(30_000);
-  let emulator: RunningService;
+  const dynalite = dynaliteTable("shardStateTable");
+  const { table } = dynalite;
   let client: DynamoDBClient;
-  const table = resourceNames("local").shardStateTable;
-
-  before(async () => {
-    emulator = await startDynalite();
-    client = new DynamoDBClient(clientOptions(localAwsConfig({ dynamodb: emulator.endpoint }), "dynamodb"));
-    const def = TABLES.find((t) => t.nameKey === "shardStateTable");
-    await createTableAndWait(client, createTableInput(def!, resourceNames("local")));
-  });
-  after(async () => {
-    client?.destroy();
-    await emulator?.stop();
+  before(() => {
+    client = dynalite.client();
   });
 
   const caught = async (p: Promise<unknown>) => {
