@@ -2,6 +2,7 @@
 // ShardConsumer per held lease, and graceful shutdown: stop taking and fetching, let in-flight batches
 // finish, call shutdownRequested (the processor flushes and checkpoints), then release every lease so
 // other workers take them at once.
+import { isPermanentAwsError } from "../aws/permanent-errors";
 import { initialCheckpoint, type KclConfig } from "./config";
 import type { Lease } from "./lease";
 import { type Clock, LeaseCoordinator } from "./lease-coordinator";
@@ -24,7 +25,17 @@ export interface SchedulerDeps {
   readonly clock?: Clock;
   readonly metrics?: RuntimeMetrics;
   readonly onError?: (where: string, error: unknown) => void;
+  /** Waits between attempts at the start's first shard sync (default: a timer). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
+
+/** Attempts at the start's first shard sync, and the first pause between them (doubling: ~8 s in all). */
+export const START_ATTEMPTS = 6;
+const START_BACKOFF_MS = 250;
+
+/** An error retrying cannot heal, here or as the cause of a store's own error. */
+const isPermanent = (e: unknown): boolean =>
+  isPermanentAwsError(e) || isPermanentAwsError((e as { cause?: unknown } | undefined)?.cause);
 
 export class Scheduler {
   readonly coordinator: LeaseCoordinator;
@@ -146,8 +157,20 @@ export class Scheduler {
     if (this.status !== "created") throw new Error(`scheduler already ${this.status}`);
     this.status = "running";
     const cfg = this.d.config;
-    if (this.d.fanOut !== undefined) this.consumerArn = await this.d.fanOut.consumerArn();
-    await syncShards(this.d.lister, this.d.refresher, cfg.streamName, initialCheckpoint(cfg));
+    // Like the KCL's initialisation, a transient failure (throttling, a timeout) is retried: a task placed
+    // while DynamoDB throttles must not end; a permanent one (no such stream or table, no permission) ends
+    // the start at once, with its error.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (this.d.fanOut !== undefined) this.consumerArn ??= await this.d.fanOut.consumerArn();
+        await syncShards(this.d.lister, this.d.refresher, cfg.streamName, initialCheckpoint(cfg));
+        break;
+      } catch (e) {
+        if (attempt >= START_ATTEMPTS || isPermanent(e) || this.stopped) throw e;
+        this.d.onError?.("start (retrying)", e);
+        await (this.d.sleep ?? ((ms: number) => this.sleep(ms)))(START_BACKOFF_MS * 2 ** (attempt - 1));
+      }
+    }
     this.loops = [
       this.every("shard sync", cfg.shardSyncIntervalMillis, () =>
         syncShards(this.d.lister, this.d.refresher, cfg.streamName, initialCheckpoint(cfg)),
