@@ -139,12 +139,13 @@ export class WarehouseLoader {
     // Each table's batches in turn; consecutive ones share one BatchExecuteStatement (one transaction, one
     // round trip and one wait) while their statements fit in it: a flush of eight tables, most of them a
     // few rows, costs two or three calls instead of eight.
-    const units = [...taken].flatMap(([table, rows]) =>
-      buildBatches(tableSpec(table), rows, limits).map((statements) => ({ table, statements })),
-    );
-    const unitsLeft = new Map<string, number>();
-    for (const u of units) unitsLeft.set(u.table, (unitsLeft.get(u.table) ?? 0) + 1);
     try {
+      // Built inside the try: a row no statement can carry (RowTooLargeError) leaves every row buffered.
+      const units = [...taken].flatMap(([table, rows]) =>
+        buildBatches(tableSpec(table), rows, limits).map((statements) => ({ table, statements })),
+      );
+      const unitsLeft = new Map<string, number>();
+      for (const u of units) unitsLeft.set(u.table, (unitsLeft.get(u.table) ?? 0) + 1);
       for (let i = 0; i < units.length; ) {
         const packed: string[] = [];
         let j = i;

@@ -251,6 +251,20 @@ describe("warehouse loader", () => {
     expect(batches).to.have.length(1);
   });
 
+  it("keeps every row buffered when one of them fits in no statement", async () => {
+    const { api, batches } = fakeApi();
+    const loader = new WarehouseLoader({
+      api,
+      timer: manualTimer().timer,
+      limits: { maxStatementBytes: 1000, maxStatements: 10 },
+    });
+    await loader.add("rejected_events", [rejected(1)]);
+    await loader.add("booking_facts", [fact(1, { booking_ref: "X".repeat(2000) })]);
+    expect(await loader.flush().catch((e: unknown) => e)).to.be.instanceOf(RowTooLargeError);
+    expect(loader.buffered.rows).to.equal(2);
+    expect(batches).to.have.length(0);
+  });
+
   it("makes add() wait while the buffer is over its bound (backpressure)", async () => {
     let release: () => void = () => {};
     let calls = 0;
