@@ -2,13 +2,9 @@
 // baseline synchronously (the pipeline is pure), so this adapter is a cache in front of the table: the
 // processor loads the keys a batch can touch before feeding it, and writes the changed ones back before
 // every checkpoint, so a restart replays from a checkpoint with the baselines that went with it.
-import {
-  BatchGetItemCommand,
-  type BatchGetItemCommandOutput,
-  type DynamoDBClient,
-  PutItemCommand,
-} from "@aws-sdk/client-dynamodb";
+import { type DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import type { BaselinePoint, BaselineState, BaselineStore } from "../../../analytics/rules/route-baseline";
+import { batchGetItems, UnprocessedKeysError } from "../../aws/batch-get";
 import { isPermanentAwsError } from "../../aws/permanent-errors";
 
 export class BaselineStoreError extends Error {
@@ -58,38 +54,34 @@ export class DynamoDbBaselineStore implements BaselineStore {
   /** Reads the keys not read yet (BatchGetItem, 100 a call, unprocessed keys retried). */
   async load(keys: Iterable<string>): Promise<void> {
     const missing = [...new Set(keys)].filter((k) => !this.loaded.has(k));
-    for (let i = 0; i < missing.length; i += 100) {
-      let pending = missing.slice(i, i + 100);
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        if (attempt > this.maxAttempts)
-          throw new BaselineStoreError(
-            `${pending.length} baseline keys still unprocessed after ${this.maxAttempts} attempts`,
-          );
-        let out: BatchGetItemCommandOutput;
-        try {
-          out = await this.client.send(
-            new BatchGetItemCommand({
-              RequestItems: { [this.tableName]: { Keys: pending.map((pk) => ({ pk: { S: pk }, sk: SK })) } },
-            }),
-          );
-        } catch (e) {
-          throw new BaselineStoreError(`reading baselines failed: ${(e as Error).message}`, { cause: e });
-        }
-        for (const item of out.Responses?.[this.tableName] ?? []) {
-          const pk = item["pk"]?.S;
-          const points = item["points"]?.S;
-          if (pk !== undefined && points !== undefined && !this.dirty.has(pk))
-            this.states.set(pk, decode(points));
-        }
-        const unprocessed = new Set(
-          (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []).flatMap((k) =>
-            k["pk"]?.S === undefined ? [] : [k["pk"].S],
-          ),
+    try {
+      await batchGetItems(
+        this.client,
+        this.tableName,
+        missing.map((pk) => ({ pk: { S: pk }, sk: SK })),
+        {
+          maxAttempts: this.maxAttempts,
+          onResponse: (items, requested, unprocessed) => {
+            for (const item of items) {
+              const pk = item["pk"]?.S;
+              const points = item["points"]?.S;
+              if (pk !== undefined && points !== undefined && !this.dirty.has(pk))
+                this.states.set(pk, decode(points));
+            }
+            const left = new Set(unprocessed.map((k) => k["pk"]?.S));
+            for (const k of requested) {
+              const pk = k["pk"]?.S as string;
+              if (!left.has(pk)) this.loaded.add(pk);
+            }
+          },
+        },
+      );
+    } catch (e) {
+      if (e instanceof UnprocessedKeysError)
+        throw new BaselineStoreError(
+          `${e.count} baseline keys still unprocessed after ${e.attempts} attempts`,
         );
-        for (const pk of pending) if (!unprocessed.has(pk)) this.loaded.add(pk);
-        pending = [...unprocessed];
-        if (pending.length > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-      }
+      throw new BaselineStoreError(`reading baselines failed: ${(e as Error).message}`, { cause: e });
     }
   }
 

@@ -3,13 +3,12 @@
 // concurrency on `version` so a stale writer (a worker that just lost the shard) can never overwrite.
 import {
   type AttributeValue,
-  BatchGetItemCommand,
-  type BatchGetItemCommandOutput,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
 } from "@aws-sdk/client-dynamodb";
+import { batchGetItems } from "../../aws/batch-get";
 import {
   type BookingLine,
   bookingStatus,
@@ -165,8 +164,7 @@ export function fromItem(item: Record<string, AttributeValue>): StoredManifest {
   return { manifest, version: num(item["version"]), applied };
 }
 
-/** Keys per BatchGetItem (DynamoDB's limit) and attempts at the keys it leaves unprocessed. */
-const BATCH_GET_KEYS = 100;
+/** Attempts at the keys a BatchGetItem leaves unprocessed. */
 const BATCH_GET_ATTEMPTS = 8;
 
 export class DynamoDbManifestStore implements ManifestStore {
@@ -180,34 +178,23 @@ export class DynamoDbManifestStore implements ManifestStore {
   /** BatchGetItem, 100 flights a request, consistent reads; unprocessed keys retried with backoff. */
   async getMany(flights: readonly string[]): Promise<Map<string, StoredManifest>> {
     const found = new Map<string, StoredManifest>();
-    const unique = [...new Set(flights)];
-    for (let i = 0; i < unique.length; i += BATCH_GET_KEYS) {
-      let keys = unique.slice(i, i + BATCH_GET_KEYS).map(manifestKey);
-      for (let attempt = 1; keys.length > 0; attempt++) {
-        if (attempt > BATCH_GET_ATTEMPTS)
-          throw new ManifestStoreError(
-            `manifest table ${this.tableName}: ${keys.length} flights still unprocessed after ${BATCH_GET_ATTEMPTS} attempts`,
-          );
-        let out: BatchGetItemCommandOutput;
-        try {
-          out = await this.client.send(
-            new BatchGetItemCommand({
-              RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
-            }),
-          );
-        } catch (e) {
-          throw new ManifestStoreError(
-            `manifest table ${this.tableName}: ${(e as Error).name}: ${(e as Error).message}`,
-            { cause: e },
-          );
-        }
-        for (const item of out.Responses?.[this.tableName] ?? []) {
-          const stored = fromItem(item);
-          found.set(stored.manifest.flight, stored);
-        }
-        keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
-        if (keys.length > 0) await this.sleep(Math.min(1000, 25 * 2 ** attempt));
-      }
+    try {
+      await batchGetItems(this.client, this.tableName, [...new Set(flights)].map(manifestKey), {
+        consistentRead: true,
+        maxAttempts: BATCH_GET_ATTEMPTS,
+        sleep: this.sleep,
+        onResponse: (items) => {
+          for (const item of items) {
+            const stored = fromItem(item);
+            found.set(stored.manifest.flight, stored);
+          }
+        },
+      });
+    } catch (e) {
+      throw new ManifestStoreError(
+        `manifest table ${this.tableName}: ${(e as Error).name}: ${(e as Error).message}`,
+        { cause: e },
+      );
     }
     return found;
   }
