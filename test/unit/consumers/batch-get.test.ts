@@ -7,12 +7,15 @@ import { batchGetItems, UnprocessedKeysError } from "../../../consumers/aws/batc
 const key = (n: number) => ({ pk: { S: `k${n}` } });
 
 describe("batchGetItems", () => {
+  const client = new DynamoDBClient({
+    region: "us-east-1",
+    credentials: { accessKeyId: "x", secretAccessKey: "x" },
+  });
+  const ddb = mockClient(client);
+  afterEach(() => ddb.reset());
+  after(() => ddb.restore());
+
   it("asks 100 keys a request, and again for the keys a response left unprocessed", async () => {
-    const client = new DynamoDBClient({
-      region: "us-east-1",
-      credentials: { accessKeyId: "x", secretAccessKey: "x" },
-    });
-    const ddb = mockClient(client);
     // The first request answers all but k7; every other request answers everything it is asked.
     ddb
       .on(BatchGetItemCommand)
@@ -49,15 +52,9 @@ describe("batchGetItems", () => {
     expect(waits).to.deep.equal([50]);
     expect(new Set(found).size).to.equal(150);
     expect(answered.sort()).to.deep.equal(found.sort());
-    ddb.restore();
   });
 
   it("gives up with UnprocessedKeysError when keys stay unprocessed", async () => {
-    const client = new DynamoDBClient({
-      region: "us-east-1",
-      credentials: { accessKeyId: "x", secretAccessKey: "x" },
-    });
-    const ddb = mockClient(client);
     ddb
       .on(BatchGetItemCommand)
       .resolves({ Responses: { t: [] }, UnprocessedKeys: { t: { Keys: [key(1)] } } });
@@ -69,6 +66,5 @@ describe("batchGetItems", () => {
     expect(err).to.be.instanceOf(UnprocessedKeysError);
     expect(err).to.include({ count: 1, attempts: 3 });
     expect(ddb.commandCalls(BatchGetItemCommand)).to.have.length(3);
-    ddb.restore();
   });
 });
