@@ -210,6 +210,9 @@ describe("event decoder", () => {
       "2026-11-22T14:05:00.5-03:30",
       "2026-01-01T00:00:00.123456789+14:00",
       "1999-12-31T23:59:59-12:00",
+      // Years 0–99 are themselves, not 1900–1999 (as Date.UTC would read them).
+      "0050-06-01T12:00:00Z",
+      "0000-03-01T00:00:00+01:00",
     ]) {
       it(iso, () => expect(parseTimestamp(iso)).to.equal(Date.parse(iso)));
     }
