@@ -238,7 +238,13 @@ const SHAPES: readonly TypeShape[] = EVENT_TYPES.map((type) => {
   return shape;
 });
 /** Before the type is known, every type starts with the same envelope. */
-const ENVELOPE_NEXT = nextTable([EVENT_ID, TYPE, VERSION, OCCURRED_AT]);
+const ENVELOPE = [EVENT_ID, TYPE, VERSION, OCCURRED_AT];
+const ENVELOPE_NEXT = nextTable(ENVELOPE);
+for (const shape of SHAPES)
+  if (shape.order.slice(0, ENVELOPE.length).join() !== ENVELOPE.join())
+    throw new Error(
+      `canonical decoder: ${shape.type} does not start with the envelope; update canonical-decoder.ts`,
+    );
 
 /** An enumeration's values, their bytes, and which of them start with each byte (checked in that order). */
 interface Enumeration {
@@ -355,11 +361,16 @@ export function decodeCanonical(b: Uint8Array): CanonicalEvent | undefined {
   let seen = 0;
   let count = 0;
   let last = -1;
+  // Every key the predicted one: the keys are a prefix of the contract's order, no check needed after.
+  let predicted = true;
   let i = 1;
   for (;;) {
     // The key the contract's order predicts, else a lookup.
     let id = (shape === undefined ? ENVELOPE_NEXT : shape.next)[last + 1] as number;
-    if (id < 0 || !matchesAt(b, i, QUOTED_KEYS[id] as Pattern)) id = keyAt(b, i);
+    if (id < 0 || !matchesAt(b, i, QUOTED_KEYS[id] as Pattern)) {
+      id = keyAt(b, i);
+      predicted = false;
+    }
     if (id < 0 || has(seen, id)) return undefined;
     i += (QUOTED_KEYS[id] as Pattern).length;
     seen |= 1 << id;
@@ -383,7 +394,10 @@ export function decodeCanonical(b: Uint8Array): CanonicalEvent | undefined {
   )
     return undefined;
   values[TYPE] = shape.type;
-  const event = inContractOrder(shape, seen, count) ? shape.build(values, seen) : buildInOrder(values, count);
+  const event =
+    predicted || inContractOrder(shape, seen, count)
+      ? shape.build(values, seen)
+      : buildInOrder(values, count);
   return { ok: true, event, eventTimeMs };
 }
 
