@@ -271,6 +271,19 @@ const CAPACITY_RANGE = range(FlightScheduledSchema.properties.capacity);
 const SEAT_RANGE = range(SeatCount);
 const AMOUNT_RANGE = range(Money.properties.amount);
 
+// Traffic names a few hundred departure dates at most: each one's string is built once and shared (up to a
+// bound, so a stream of odd dates cannot grow the table without limit).
+const DATE_TEXT = new Map<number, string>();
+const MAX_DATES = 4096;
+function dateText(yyyymmdd: number, text: string, at: number): string {
+  let date = DATE_TEXT.get(yyyymmdd);
+  if (date === undefined) {
+    date = text.slice(at, at + 10);
+    if (DATE_TEXT.size < MAX_DATES) DATE_TEXT.set(yyyymmdd, date);
+  }
+  return date;
+}
+
 /** Three upper-case letters as one index: currencies and airports are looked up, not sliced. */
 const code3 = (b: Uint8Array, at: number) =>
   ((b[at] as number) - 65) * 676 + ((b[at + 1] as number) - 65) * 26 + ((b[at + 2] as number) - 65);
@@ -525,9 +538,9 @@ function parseValue(kind: Kind, b: Uint8Array, text: string, at: number, id: num
       const month = digitsOrNot(b, s + 5, 2);
       const day = digitsOrNot(b, s + 8, 2);
       if ((year | month | day) < 0 || b[s + 4] !== 45 || b[s + 7] !== 45) return -1;
-      if (!isRealDate(year, month, day)) return -1;
-      close = s + 10;
-      break;
+      if (!isRealDate(year, month, day) || b[s + 10] !== QUOTE) return -1;
+      values[id] = dateText(year * 10_000 + month * 100 + day, text, s);
+      return s + 11;
     }
     case Kind.AircraftType:
     case Kind.BookingRef: {
