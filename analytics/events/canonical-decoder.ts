@@ -249,16 +249,19 @@ for (const shape of SHAPES)
 /** An enumeration's values, their bytes, and which of them start with each byte (checked in that order). */
 interface Enumeration {
   readonly values: readonly string[];
+  /** Each value and its closing quote. */
   readonly patterns: readonly Pattern[];
   readonly byFirstByte: readonly (readonly number[])[];
+  /** The value found last, tried first: consecutive records mostly repeat it. */
+  last: number;
 }
 const enumOf = (values: readonly string[]): Enumeration => {
-  const patterns = values.map(patternOf);
+  const patterns = values.map((v) => patternOf(`${v}"`));
   const byFirstByte: number[][] = Array.from({ length: 128 }, () => []);
   patterns.forEach((v, k) => {
     byFirstByte[(v.bytes[0] as number) & 127]?.push(k);
   });
-  return { values, patterns, byFirstByte };
+  return { values, patterns, byFirstByte, last: 0 };
 };
 const TYPES = enumOf(EVENT_TYPES);
 
@@ -447,11 +450,14 @@ function buildInOrder(values: Values, count: number): FlightEvent {
 
 /** Which of the enumeration's values (then a closing quote) starts at `at`, or -1. */
 function enumAt(e: Enumeration, b: Uint8Array, at: number): number {
+  if (matchesAt(b, at, e.patterns[e.last] as Pattern)) return e.last;
   const candidates = e.byFirstByte[(b[at] as number) & 127] as readonly number[];
   for (let k = 0; k < candidates.length; k++) {
     const option = candidates[k] as number;
-    const pattern = e.patterns[option] as Pattern;
-    if (b[at + pattern.length] === QUOTE && matchesAt(b, at, pattern)) return option;
+    if (matchesAt(b, at, e.patterns[option] as Pattern)) {
+      e.last = option;
+      return option;
+    }
   }
   return -1;
 }
@@ -488,7 +494,7 @@ function parseValue(kind: Kind, b: Uint8Array, text: string, at: number, id: num
       const t = enumAt(TYPES, b, s);
       if (t < 0) return -1;
       values[id] = t;
-      return s + (TYPES.patterns[t] as Pattern).length + 1;
+      return s + (TYPES.patterns[t] as Pattern).length;
     }
     case Kind.Cabin:
     case Kind.Channel: {
@@ -496,7 +502,7 @@ function parseValue(kind: Kind, b: Uint8Array, text: string, at: number, id: num
       const e = enumAt(names, b, s);
       if (e < 0) return -1;
       values[id] = names.values[e];
-      return s + (names.patterns[e] as Pattern).length + 1;
+      return s + (names.patterns[e] as Pattern).length;
     }
     case Kind.Airport: {
       if (!isUpper(b[s] as number) || !isUpper(b[s + 1] as number) || !isUpper(b[s + 2] as number)) return -1;
