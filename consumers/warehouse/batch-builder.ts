@@ -3,6 +3,8 @@
 // table, insert the rows (as many multi-row INSERTs as the size limit needs), MERGE into the target on its
 // key, drop the staging table. Rows are de-duplicated on the key first (the last one wins): MERGE refuses
 // two source rows for one target row.
+
+import { parseTimestamp } from "../../analytics/events/timestamps";
 import type { Row } from "./data-api";
 import { RowTooLargeError } from "./errors";
 import { literal, type Value } from "./sql-literals";
@@ -22,10 +24,15 @@ export const REDSHIFT_LIMITS: BatchLimits = {
 };
 
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Timestamps in the one format both Redshift and Postgres read the same way (UTC, no zone). */
-function timestamp(v: Value): Value {
+export function timestamp(v: Value): Value {
   if (v === null) return null;
+  // Event times as producers write them (`2026-11-22T14:05:00.000Z`, a real instant): the same text
+  // without building a Date (the date and time are already the UTC fields, in the same widths).
+  if (typeof v === "string" && CANONICAL_UTC.test(v) && parseTimestamp(v) !== undefined)
+    return `${v.slice(0, 10)} ${v.slice(11, 23)}`;
   const d = new Date(typeof v === "number" ? v : String(v));
   if (Number.isNaN(d.getTime())) throw new RangeError(`not a timestamp: ${v}`);
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`;
@@ -46,8 +53,11 @@ export function mergeStatement(spec: TableSpec): string {
 
 /** Rows with a distinct key, the last of each key kept, in first-seen order. */
 export function dedupeOnKey(spec: TableSpec, rows: readonly Row[]): Row[] {
-  const byKey = new Map<string, Row>();
-  for (const row of rows) byKey.set(JSON.stringify(spec.key.map((k) => row[k] ?? null)), row);
+  const byKey = new Map<unknown, Row>();
+  const [only, ...more] = spec.key;
+  // One key column: its value is the map key (a Map tells 1 from "1" and null from "null", as JSON does).
+  if (only !== undefined && more.length === 0) for (const row of rows) byKey.set(row[only] ?? null, row);
+  else for (const row of rows) byKey.set(JSON.stringify(spec.key.map((k) => row[k] ?? null)), row);
   return [...byKey.values()];
 }
 

@@ -2,7 +2,9 @@ import { expect } from "chai";
 import {
   BATCH_LIMIT_STATEMENTS,
   buildBatches,
+  dedupeOnKey,
   STATEMENT_LIMIT_BYTES,
+  timestamp,
 } from "../../../consumers/warehouse/batch-builder";
 import type { DataApi, Row } from "../../../consumers/warehouse/data-api";
 import { RowTooLargeError, StatementFailedError } from "../../../consumers/warehouse/errors";
@@ -123,6 +125,53 @@ describe("warehouse batch builder", () => {
     expect(literal("nul\u0000x")).to.equal("'nulx'");
     expect([literal(null), literal(true), literal(2.5)]).to.deep.equal(["NULL", "TRUE", "2.5"]);
     expect(() => literal(Number.NaN)).to.throw(RangeError);
+    expect(literal("it's a\\b")).to.equal("'it''s a' || CHR(92) || 'b'");
+    expect(literal("plain text, 1.5")).to.equal("'plain text, 1.5'");
+  });
+
+  it("writes every timestamp as its UTC date and time to the millisecond, whatever form it came in", () => {
+    // The instant's UTC fields, by Date: what every form must come to.
+    const utc = (ms: number) => new Date(ms).toISOString().replace("T", " ").slice(0, 23);
+    let state = 7;
+    const random = () => {
+      state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return state / 2_147_483_648;
+    };
+    for (let k = 0; k < 2_000; k++) {
+      const ms = Math.floor((random() * 2 - 0.5) * 4_102_444_800_000); // 1905 to 2100
+      const iso = new Date(ms).toISOString();
+      expect(timestamp(iso), iso).to.equal(utc(ms));
+      expect(timestamp(ms), String(ms)).to.equal(utc(ms));
+    }
+    expect(timestamp("2026-11-22T14:05:00.5+01:00")).to.equal("2026-11-22 13:05:00.500");
+    expect(timestamp("2026-11-22T14:05:00Z")).to.equal("2026-11-22 14:05:00.000");
+    expect(timestamp("0050-06-01T12:00:00.000Z")).to.equal("0050-06-01 12:00:00.000");
+    expect(timestamp(null)).to.equal(null);
+    expect(() => timestamp("yesterday")).to.throw(RangeError, "not a timestamp");
+  });
+
+  it("keeps the last row of each key, telling apart values JSON would not", () => {
+    const spec = tableSpec("search_facts");
+    const row = (eventId: string | number | null, channel: string): Row => ({ event_id: eventId, channel });
+    const kept = dedupeOnKey(spec, [
+      row("1", "a"),
+      row(1, "b"),
+      row("1", "c"),
+      row(null, "d"),
+      row("null", "e"),
+    ]);
+    expect(kept.map((r) => r["channel"])).to.deep.equal(["c", "b", "d", "e"]);
+    const panes = tableSpec("route_panes");
+    const pane = (route: string, start: string, events: number): Row => ({
+      route,
+      pane_start: start,
+      events,
+    });
+    expect(
+      dedupeOnKey(panes, [pane("A-B", "t1", 1), pane("A-B", "t2", 2), pane("A-B", "t1", 3)]).map(
+        (r) => r["events"],
+      ),
+    ).to.deep.equal([3, 2]);
   });
 });
 
