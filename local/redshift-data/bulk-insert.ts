@@ -21,9 +21,39 @@ export interface LiteralInsert {
 
 const HEAD = /^\s*INSERT\s+INTO\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(([^)]*)\)\s*VALUES\s*/i;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const WORD = /(NULL|TRUE|FALSE)(?![A-Za-z0-9_$])/iy;
-const SPACE = /\s*/y;
+
+// Character tests by code: the loader's statements are 100 KB of literals, and a regular expression per
+// space and per number cost more than COPY itself (docs/performance.md).
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isWordChar = (c: number) => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+/** What `\s` matches in the ASCII range, plus the Unicode spaces it also matches. */
+const isSpace = (c: number) =>
+  c === 32 || (c >= 9 && c <= 13) || (c > 127 && /\s/.test(String.fromCharCode(c)));
+
+/** End of `-?\d+(\.\d+)?([eE][+-]?\d+)?` at `at`, or `at` when there is none. */
+function numberAt(sql: string, at: number): number {
+  let i = at;
+  if (sql.charCodeAt(i) === 45 /* - */) i++;
+  const digits = i;
+  while (isDigit(sql.charCodeAt(i))) i++;
+  if (i === digits) return at;
+  if (sql.charCodeAt(i) === 46 /* . */ && isDigit(sql.charCodeAt(i + 1))) {
+    i += 2;
+    while (isDigit(sql.charCodeAt(i))) i++;
+  }
+  const e = sql.charCodeAt(i);
+  if (e === 101 || e === 69) {
+    let j = i + 1;
+    const sign = sql.charCodeAt(j);
+    if (sign === 43 || sign === 45) j++;
+    if (isDigit(sql.charCodeAt(j))) {
+      while (isDigit(sql.charCodeAt(j))) j++;
+      i = j;
+    }
+  }
+  return i;
+}
 
 /**
  * The table, columns and literal rows of `INSERT INTO t (a, b) VALUES (…), (…)`, or undefined for any
@@ -37,9 +67,7 @@ export function parseLiteralInsert(sql: string): LiteralInsert | undefined {
   const rows: Literal[][] = [];
   let i = head[0].length;
   const skipSpace = () => {
-    SPACE.lastIndex = i;
-    SPACE.exec(sql);
-    i = SPACE.lastIndex;
+    while (isSpace(sql.charCodeAt(i))) i++;
   };
   for (;;) {
     if (sql[i] !== "(") return undefined;
@@ -92,10 +120,9 @@ function literalAt(sql: string, at: number): { literal: Literal; end: number } |
       }
     }
   }
-  NUMBER.lastIndex = at;
-  const number = NUMBER.exec(sql);
-  if (number !== null && !/[A-Za-z0-9_.]/.test(sql[NUMBER.lastIndex] ?? ""))
-    return { literal: { kind: "number", text: number[0] }, end: NUMBER.lastIndex };
+  const numberEnd = numberAt(sql, at);
+  if (numberEnd > at && !isWordChar(sql.charCodeAt(numberEnd)) && sql[numberEnd] !== ".")
+    return { literal: { kind: "number", text: sql.slice(at, numberEnd) }, end: numberEnd };
   WORD.lastIndex = at;
   const word = WORD.exec(sql);
   if (word === null) return undefined;
@@ -117,7 +144,7 @@ const csvValue = (v: Literal): string => {
     case "number":
       return v.text;
     case "string":
-      return `"${v.text.replace(/"/g, '""')}"`;
+      return v.text.includes('"') ? `"${v.text.replace(/"/g, '""')}"` : `"${v.text}"`;
   }
 };
 

@@ -41,9 +41,28 @@ describe("the local warehouse's COPY fast path: which INSERTs it reads", () => {
       "INSERT INTO t (a) VALUES (1x)",
       "INSERT INTO t (a) VALUES (NULLIF('a', 'b'))",
       "INSERT INTO t (a) VALUES ('unterminated)",
+      "INSERT INTO t (a) VALUES (1.)", // numbers Postgres reads but the fast path does not
+      "INSERT INTO t (a) VALUES (1.x)",
+      "INSERT INTO t (a) VALUES (1e)",
+      "INSERT INTO t (a) VALUES (-)",
+      "INSERT INTO t (a) VALUES (1.5.2)",
       "DELETE FROM t",
     ])
       expect(parseLiteralInsert(sql), sql).to.equal(undefined);
+  });
+
+  it("reads numbers and spaces as SQL writes them: signs, fractions, exponents, tabs and newlines", () => {
+    const parsed = parseLiteralInsert(
+      "INSERT INTO t (a, b, c, d)\tVALUES\r\n(\t-0.25 ,\u00a02E-3, 7e+2\n,\v42)",
+    );
+    expect(parsed?.rows).to.deep.equal([
+      [
+        { kind: "number", text: "-0.25" },
+        { kind: "number", text: "2E-3" },
+        { kind: "number", text: "7e+2" },
+        { kind: "number", text: "42" },
+      ],
+    ]);
   });
 
   it("writes CSV only where each value suits its column as the INSERT would read it", () => {
