@@ -19,7 +19,10 @@ export interface LiteralInsert {
   readonly rows: readonly (readonly Literal[])[];
 }
 
-const HEAD = /^\s*INSERT\s+INTO\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(([^)]*)\)\s*VALUES\s*/i;
+// Spaces are the four every SQL lexer reads as such; a statement with any other (a form feed, a no-break
+// space) is left to the INSERT path, where the database decides what it means.
+const HEAD =
+  /^[ \t\n\r]*INSERT[ \t\n\r]+INTO[ \t\n\r]+([A-Za-z_][A-Za-z0-9_]*)[ \t\n\r]*\(([^)]*)\)[ \t\n\r]*VALUES[ \t\n\r]*/i;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const WORD = /(NULL|TRUE|FALSE)(?![A-Za-z0-9_$])/iy;
 
@@ -27,9 +30,7 @@ const WORD = /(NULL|TRUE|FALSE)(?![A-Za-z0-9_$])/iy;
 // space and per number cost more than COPY itself (docs/performance.md).
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const isWordChar = (c: number) => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-/** What `\s` matches in the ASCII range, plus the Unicode spaces it also matches. */
-const isSpace = (c: number) =>
-  c === 32 || (c >= 9 && c <= 13) || (c > 127 && /\s/.test(String.fromCharCode(c)));
+const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
 
 /** End of `-?\d+(\.\d+)?([eE][+-]?\d+)?` at `at`, or `at` when there is none. */
 function numberAt(sql: string, at: number): number {
@@ -62,7 +63,7 @@ function numberAt(sql: string, at: number): number {
 export function parseLiteralInsert(sql: string): LiteralInsert | undefined {
   const head = HEAD.exec(sql);
   if (head === null) return undefined;
-  const columns = (head[2] as string).split(",").map((c) => c.trim());
+  const columns = (head[2] as string).split(",").map((c) => c.replace(/^[ \t\n\r]+|[ \t\n\r]+$/g, ""));
   if (columns.some((c) => !IDENTIFIER.test(c))) return undefined;
   const rows: Literal[][] = [];
   let i = head[0].length;
