@@ -1,19 +1,13 @@
 // BatchGetItem's partial answers (UnprocessedKeys) are AWS-only: nothing local throttles part of a batch.
-import { BatchGetItemCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { mockClient } from "aws-sdk-client-mock";
+import { BatchGetItemCommand } from "@aws-sdk/client-dynamodb";
 import { expect } from "chai";
 import { batchGetItems, UnprocessedKeysError } from "../../../consumers/aws/batch-get";
+import { mockedDynamoDb } from "../../fixtures/mocked-dynamodb";
 
 const key = (n: number) => ({ pk: { S: `k${n}` } });
 
 describe("batchGetItems", () => {
-  const client = new DynamoDBClient({
-    region: "us-east-1",
-    credentials: { accessKeyId: "x", secretAccessKey: "x" },
-  });
-  const ddb = mockClient(client);
-  afterEach(() => ddb.reset());
-  after(() => ddb.restore());
+  const { client, ddb } = mockedDynamoDb();
 
   it("asks 100 keys a request, and again for the keys a response left unprocessed", async () => {
     // The first request answers all but k7; every other request answers everything it is asked.

@@ -1,5 +1,4 @@
-import { BatchWriteItemCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { mockClient } from "aws-sdk-client-mock";
+import { BatchWriteItemCommand } from "@aws-sdk/client-dynamodb";
 import { expect } from "chai";
 import { decodeRecord } from "../../../../analytics/events";
 import {
@@ -7,6 +6,7 @@ import {
   MAX_RAW_BYTES_IN_ITEM,
 } from "../../../../consumers/sinks/rejected/dynamodb-rejected-sink";
 import { type RejectedRecord, sortableSequence } from "../../../../consumers/sinks/rejected/rejected-record";
+import { mockedDynamoDb } from "../../../fixtures/mocked-dynamodb";
 
 const rejectedAt = (seq: string, raw = Buffer.from("{bad")): RejectedRecord => {
   const r = decodeRecord(raw);
@@ -15,13 +15,7 @@ const rejectedAt = (seq: string, raw = Buffer.from("{bad")): RejectedRecord => {
 };
 
 describe("rejected-events sink (DynamoDB)", () => {
-  const client = new DynamoDBClient({
-    region: "us-east-1",
-    credentials: { accessKeyId: "x", secretAccessKey: "x" },
-  });
-  const ddb = mockClient(client);
-  afterEach(() => ddb.reset());
-  after(() => ddb.restore());
+  const { client, ddb } = mockedDynamoDb();
 
   it("orders sequence numbers numerically once padded", () => {
     expect(sortableSequence("9") < sortableSequence("10")).to.equal(true);
