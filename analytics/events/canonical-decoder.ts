@@ -327,18 +327,20 @@ interface Pattern {
 }
 function patternOf(text: string): Pattern {
   const bytes = Buffer.from(text, "latin1");
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const words = new Int32Array(bytes.length < 4 ? 0 : Math.ceil(bytes.length / 4));
-  for (let k = 0; k < words.length; k++) words[k] = view.getInt32(Math.min(4 * k, bytes.length - 4), true);
+  for (let k = 0; k < words.length; k++) words[k] = wordAt(bytes, Math.min(4 * k, bytes.length - 4));
   return { length: bytes.length, bytes, words };
 }
 
-/** The four bytes at `at` as a little-endian int32, the way `Pattern.words` holds them. */
-const wordAt = (b: Uint8Array, at: number): number =>
-  (b[at] as number) |
-  ((b[at + 1] as number) << 8) |
-  ((b[at + 2] as number) << 16) |
-  ((b[at + 3] as number) << 24);
+/** The four bytes at `at` as a little-endian int32: how patterns are stored and records compared. */
+function wordAt(b: Uint8Array, at: number): number {
+  return (
+    (b[at] as number) |
+    ((b[at + 1] as number) << 8) |
+    ((b[at + 2] as number) << 16) |
+    ((b[at + 3] as number) << 24)
+  );
+}
 
 /** Whether `p` is at `at` of `b`. */
 function matchesAt(b: Uint8Array, at: number, p: Pattern): boolean {
