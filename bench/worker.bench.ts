@@ -1,10 +1,11 @@
 // The worker as a whole. (A) Seat-manifest writes: DynamoDB write requests per 1,000 booking events when
-// the sink coalesces a Kinesis batch (one conditional write per touched flight), against applying the
-// same events one at a time, counted on dynalite in the same run. (B) End to end on the local stack: one
-// `flightpulse worker` process (decode, manifests, demand analytics, rejected sink, warehouse loads,
-// checkpoints) draining a pre-filled stream, against the bare consumer runtime with a no-op processor
-// draining the same records, in interleaved rounds on fresh stacks, steady-state rates. (C) What the worker
-// asks of the services: its requests per API while it drains a stream, counted by a proxy per endpoint.
+// the sink coalesces a Kinesis batch (one conditional write per touched flight) or writes at the
+// checkpoint (one per flight per checkpoint), against applying the same events one at a time, counted on
+// dynalite in the same run. (B) End to end on the local stack: one `flightpulse worker` process (decode,
+// manifests, demand analytics, rejected sink, warehouse loads, checkpoints) draining a pre-filled stream
+// until every record is durable, against the bare consumer runtime with a no-op processor draining the
+// same records, in interleaved rounds on fresh stacks. (C) What the worker asks of the services: its
+// requests per API while it drains a stream, counted by a proxy per endpoint.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -44,6 +45,8 @@ import {
 } from "./results";
 
 const BATCH = 500;
+/** Batches between checkpoints in (A): a shard polled once a second (the KCL default) checkpointing every 10 s. */
+const CHECKPOINT_BATCHES = 10;
 // 50,000 per shard: five GetRecords batches of 10,000 and two or more checkpoints each, so where one checkpoint
 // falls does not decide a round (with 12,500 per shard the worker's rate swung 2–5× between rounds).
 const E2E_RECORDS = Number(process.env["BENCH_E2E_RECORDS"] ?? 200_000);
@@ -78,14 +81,18 @@ async function manifestWrites(): Promise<string> {
     const events = traffic(30_000, 21).flatMap((r) => (r.kind === "event" ? [r.event] : []));
     const bookings = events.filter((e) => e.type === "booking.created").length;
     const def = TABLES.find((t) => t.nameKey === "manifestTable");
-    const run = async (label: string, tableName: string, batchSize: number) => {
+    /** With `flushEvery`, the sink writes at flush (as the worker does at its checkpoints), every so many batches. */
+    const run = async (label: string, tableName: string, batchSize: number, flushEvery?: number) => {
       await createTableAndWait(
         client,
         createTableInput(def!, { ...resourceNames("local"), manifestTable: tableName }),
       );
-      const sink = new ManifestSink({ store: new DynamoDbManifestStore(client, tableName) });
+      const sink = new ManifestSink({
+        store: new DynamoDbManifestStore(client, tableName),
+        ...(flushEvery !== undefined ? { writeAt: "flush" as const } : {}),
+      });
       writes = 0;
-      for (let i = 0; i < events.length; i += batchSize)
+      for (let i = 0, n = 1; i < events.length; i += batchSize, n++) {
         await sink.apply(
           events.slice(i, i + batchSize).map((event, k) => ({
             event,
@@ -93,6 +100,9 @@ async function manifestWrites(): Promise<string> {
             sequenceNumber: String(10_000_000 + i + k),
           })),
         );
+        if (flushEvery !== undefined && n % flushEvery === 0) await sink.flush();
+      }
+      await sink.flush();
       return { label, writes, per1000: (writes / bookings) * 1000 };
     };
     const single = await run("one event at a time (baseline)", "bench-manifests-single", 1);
@@ -102,7 +112,13 @@ async function manifestWrites(): Promise<string> {
       "bench-manifests-full",
       10_000,
     );
-    const rows = [single, coalesced, full]
+    const atCheckpoint = await run(
+      `batches of ${BATCH}, written at a checkpoint every ${CHECKPOINT_BATCHES} batches (the worker's default)`,
+      "bench-manifests-checkpoint",
+      BATCH,
+      CHECKPOINT_BATCHES,
+    );
+    const rows = [single, coalesced, full, atCheckpoint]
       .map(
         (r) =>
           `| ${r.label} | ${r.writes.toLocaleString("en-US")} | ${r.per1000.toFixed(0)} | ${(r.writes / single.writes).toFixed(3)}× |`,
@@ -115,7 +131,7 @@ async function manifestWrites(): Promise<string> {
       "|---|---:|---:|---:|",
       rows,
       "",
-      `Coalescing: ${coalesced.per1000.toFixed(0)} write requests per 1,000 booking events in batches of ${BATCH} and ${full.per1000.toFixed(0)} in full GetRecords batches, against ${single.per1000.toFixed(0)} one event at a time (every count includes the flights' schedule writes and cancellations). The saving grows with how many events of one flight share a batch: traffic spread over hundreds of flights coalesces little at ${BATCH} a batch.`,
+      `Coalescing: ${coalesced.per1000.toFixed(0)} write requests per 1,000 booking events in batches of ${BATCH} and ${full.per1000.toFixed(0)} in full GetRecords batches, against ${single.per1000.toFixed(0)} one event at a time (every count includes the flights' schedule writes and cancellations). The saving grows with how many events of one flight share a batch: traffic spread over hundreds of flights coalesces little at ${BATCH} a batch. Written at the checkpoint instead (\`FLIGHTPULSE_MANIFEST_WRITES=checkpoint\`, the default), a flight costs one write per checkpoint however many batches touched it: ${atCheckpoint.per1000.toFixed(0)} per 1,000 bookings with a checkpoint every ${CHECKPOINT_BATCHES} batches of ${BATCH} (a shard polled every second, checkpointing every 10 s).`,
     ].join("\n");
   } finally {
     client.destroy();
@@ -216,9 +232,13 @@ async function drainBare(stack: LocalStack, round: number, records: number): Pro
         first ??= { at: performance.now(), n: drained, cpu: cpuNowMs(), services: servicesCpuMs(stack) };
       }),
   });
+  let stopped = false;
   try {
     await bare.start();
     await until("bare drain", 300_000, async () => drained >= records, 5);
+    // Its graceful shutdown (the last checkpoints) is inside the window, as the worker's is.
+    await bare.shutdown();
+    stopped = true;
     return steadyDrain(BARE, round, started, first, {
       at: performance.now(),
       n: drained,
@@ -226,7 +246,7 @@ async function drainBare(stack: LocalStack, round: number, records: number): Pro
       services: servicesCpuMs(stack),
     });
   } finally {
-    await bare.shutdown();
+    if (!stopped) await bare.shutdown();
     aws.destroy();
   }
 }
@@ -265,15 +285,38 @@ async function drainWorker(stack: LocalStack, dir: string, round: number, record
       },
       20,
     );
+    const { at, cpu } = await stopGracefully(w);
     return steadyDrain(WORKER, round, started, first, {
-      at: performance.now(),
+      at,
       n: records,
-      cpu: processCpuMs(w.pid),
+      cpu,
       services: servicesCpuMs(stack),
     });
   } finally {
     await w.stop();
   }
+}
+
+/**
+ * SIGTERM to the worker and the moment it has exited, with its CPU until then: its graceful shutdown
+ * writes what its sinks still buffer and checkpoints, so a window that ends here ends with every record
+ * durable (the sinks buffer up to a checkpoint interval; a window ending at the last record processed
+ * would leave that work out).
+ */
+async function stopGracefully(w: RunningService): Promise<{ at: number; cpu: number }> {
+  let cpu = processCpuMs(w.pid);
+  process.kill(w.pid, "SIGTERM");
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
+    try {
+      cpu = processCpuMs(w.pid);
+      // A zombie has exited; its parent (the watchdog) has not reaped it yet.
+      if (/\) Z /.test(fs.readFileSync(`/proc/${w.pid}/stat`, "utf8"))) return { at: performance.now(), cpu };
+    } catch {
+      return { at: performance.now(), cpu };
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error("the worker did not stop within 120 s of SIGTERM");
 }
 
 /**
@@ -331,7 +374,7 @@ async function endToEnd(): Promise<string> {
     return `| ${d.label} | ${perEvent(d, d.m.cpuMs)} | ${cells.join(" | ")} | ${perEvent(d, total)} | ${microsPerEvent(d.m).toFixed(1)} |`;
   };
   return [
-    `${records.length.toLocaleString("en-US")} simulated records pre-filled in a 4-shard kinesalite stream. The bare consumer runtime (no-op processor, in the benchmark's process) against one \`flightpulse worker\` process with every sink on the local stack (dynalite, SNS endpoint, Data API over pglite): decode, manifests, demand analytics, rejected sink, warehouse loads, checkpoints. ${ROUNDS} interleaved rounds, each on a fresh stack with the same records, the order alternating. Rates are steady state, from the first record processed to the last (start-up shown apart); CPU is each consumer's own (the worker's read off /proc), emulators excluded. The table shows each one's median round; the ratio is per round.`,
+    `${records.length.toLocaleString("en-US")} simulated records pre-filled in a 4-shard kinesalite stream. The bare consumer runtime (no-op processor, in the benchmark's process) against one \`flightpulse worker\` process with every sink on the local stack (dynalite, SNS endpoint, Data API over pglite): decode, manifests, demand analytics, rejected sink, warehouse loads, checkpoints. ${ROUNDS} interleaved rounds, each on a fresh stack with the same records, the order alternating. Rates are from the first record processed until every record is durable: the consumer is stopped gracefully once it has processed the last, and the window ends when its shutdown (the sinks' last writes, the last checkpoints) is done (start-up shown apart); CPU is each consumer's own (the worker's read off /proc), emulators excluded. The table shows each one's median round; the ratio is per round.`,
     "",
     table([medianOf(of(BARE)).m, worker.m]),
     "",
@@ -385,6 +428,8 @@ async function requestsPerApi(): Promise<string> {
     if (w === undefined) throw new Error("the worker did not start");
     try {
       await until("worker drain", 600_000, async () => (await recordsProcessed(w)) >= records.length);
+      // Until it has exited: its last writes (manifests, warehouse rows) count too.
+      await stopGracefully(w);
     } finally {
       await w.stop();
     }
@@ -394,7 +439,7 @@ async function requestsPerApi(): Promise<string> {
       )
       .sort((x, y) => y.requests - x.requests);
     return [
-      `One \`flightpulse worker\` draining ${records.length.toLocaleString("en-US")} records from a 4-shard local stack (checkpoints every 10 s, start-up included), every request counted by a proxy in front of DynamoDB (dynalite), Kinesis (kinesalite) and the Data API.`,
+      `One \`flightpulse worker\` draining ${records.length.toLocaleString("en-US")} records from a 4-shard local stack (checkpoints every 10 s, start-up and the graceful shutdown's last writes included), every request counted by a proxy in front of DynamoDB (dynalite), Kinesis (kinesalite) and the Data API.`,
       "",
       "| API | requests | per 1,000 records | KB sent |",
       "|---|---:|---:|---:|",

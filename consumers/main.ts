@@ -88,6 +88,7 @@ export async function runWorker(
   const counters: ProcessorCounters = { events: 0, rejected: 0, sinkErrors: 0 };
   const manifests = new ManifestSink({
     store: new DynamoDbManifestStore(aws.dynamodb, cfg.names.manifestTable),
+    writeAt: s.manifestWrites === "checkpoint" ? "flush" : "batch",
   });
   const rejected = new DynamoDbRejectedSink({ client: aws.dynamodb, tableName: cfg.names.rejectedTable });
   const warehouse =

@@ -235,6 +235,14 @@ export const WORKER_SETTINGS = {
     deployed: false,
     parse: boolean,
   },
+  manifestWrites: {
+    env: "FLIGHTPULSE_MANIFEST_WRITES",
+    description:
+      "When seat manifests are written: `checkpoint`, each changed flight once before each checkpoint (a manifest shows a change up to one checkpoint interval late); `batch`, once per batch (fresher, more writes)",
+    default: "checkpoint",
+    deployed: false,
+    parse: oneOf("checkpoint", "batch"),
+  },
   enhancedFanOut: {
     env: "FLIGHTPULSE_ENHANCED_FAN_OUT",
     description: "Read with enhanced fan-out (SubscribeToShard) instead of polling GetRecords",

@@ -1,15 +1,15 @@
 // The worker's record processor: decode → analytics → sinks. Valid events update seat manifests (one
-// conditional write per flight per batch), feed the per-shard demand pipeline (panes, windows, surge
-// alerts) and become warehouse facts; changed manifests are judged by the flight rules; invalid records go
-// to the rejected-events sink with their reason. Alerts go through the SNS sink (de-duplicated across
-// failover). A failing sink holds its shard: the batch is retried with capped backoff and jitter until the
-// sink recovers (or the lease goes), the shard's checkpoint stays where it was, one operations alert says
-// so, and nothing more is read meanwhile (the runtime fetches at most maxPendingBatches ahead). A checkpoint
-// covers only what every sink has made durable (warehouse and baselines flushed first). With a snapshot
-// store, the shard's demand state is written first and the checkpoint goes to the end of the last batch,
-// so the next owner restores the state and re-reads at most one checkpoint interval; without one (or
-// when a snapshot cannot be stored) the checkpoint never passes the analytics' safe point, from which a
-// replay rebuilds the state.
+// conditional write per touched flight per batch, or per checkpoint when the sink holds them), feed the
+// per-shard demand pipeline (panes, windows, surge alerts) and become warehouse facts; changed manifests
+// are judged by the flight rules; invalid records go to the rejected-events sink with their reason. Alerts
+// go through the SNS sink (de-duplicated across failover). A failing sink holds its shard: the batch is
+// retried with capped backoff and jitter until the sink recovers (or the lease goes), the shard's
+// checkpoint stays where it was, one operations alert says so, and nothing more is read meanwhile (the
+// runtime fetches at most maxPendingBatches ahead). A checkpoint covers only what every sink has made
+// durable (manifests, warehouse and baselines flushed first). With a snapshot store, the shard's demand
+// state is written first and the checkpoint goes to the end of the last batch, so the next owner restores
+// the state and re-reads at most one checkpoint interval; without one (or when a snapshot cannot be
+// stored) the checkpoint never passes the analytics' safe point, from which a replay rebuilds the state.
 import { AnalyticsStateError } from "../../analytics/demand/errors";
 import { handoffFor, mergeHandoffs } from "../../analytics/demand/shard-handoff";
 import { type DemandSnapshot, decodeSnapshot } from "../../analytics/demand/shard-snapshot";
@@ -570,9 +570,14 @@ export class BookingRecordProcessor implements RecordProcessor {
     }
   }
 
-  /** Makes what the sinks buffer durable: the warehouse's rows and the baselines. */
+  /** Makes what the sinks buffer durable: the manifests not yet written, the warehouse's rows, the baselines. */
   private async flushSinks(): Promise<void> {
-    if (this.d.warehouse !== undefined) await this.retry("warehouse flush", () => this.d.warehouse!.flush());
+    const warehouse = this.d.warehouse;
+    // Different stores: side by side.
+    await Promise.all([
+      this.retry("manifest write", () => this.d.manifests.flush()),
+      warehouse !== undefined ? this.retry("warehouse flush", () => warehouse.flush()) : undefined,
+    ]);
     const baselines = this.d.demand?.baselines;
     if (baselines?.flush !== undefined) await this.retry("baseline write", () => baselines.flush!());
   }

@@ -63,6 +63,8 @@ describe("dashboard in a browser (Chromium)", function () {
         timeout: 60_000,
       });
       expect(await alert.textContent()).to.contain("LHR-DXB");
+      // Manifests are written at the workers' first checkpoint (FLIGHTPULSE_MANIFEST_WRITES=checkpoint).
+      await page.waitForSelector("#manifests tr", { timeout: 30_000 });
       expect(await page.locator("#manifests tr").count()).to.be.greaterThan(0);
       // The consumers panel: shards show their owner's lag and records/s (they were "–" before), and the
       // size of the state snapshot written at the last checkpoint.

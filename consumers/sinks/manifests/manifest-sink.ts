@@ -1,8 +1,11 @@
-// The seat-manifest sink: groups a batch's schedule and booking events by flight and writes each touched
-// flight once (one conditional write per flight per batch), reading through a cache because a route, and
-// so its flights, belongs to one shard and one worker at a time; the flights a batch finds uncached are
-// read together (BatchGetItem), not one GetItem each. A lost optimistic-concurrency race (the shard moved)
-// re-reads and re-applies; the fold is idempotent, so nothing is counted twice.
+// The seat-manifest sink: folds a batch's schedule and booking events into each touched flight's manifest
+// in memory and writes each flight with one conditional write, either at the end of every batch or, with
+// `writeAt: "flush"`, once per flush (the processor flushes before every checkpoint, so a checkpoint still
+// covers only durable manifests, with a flight written once per checkpoint interval instead of once per
+// batch). Flights are held in a cache because a route, and so its flights, belongs to one shard and one
+// worker at a time; the flights a batch finds uncached are read together (BatchGetItem). A lost
+// optimistic-concurrency race (the shard moved) re-reads and re-applies the events not yet written; the
+// fold is idempotent and order-independent, so nothing is counted twice and nothing is lost.
 import { type FlightEvent, flightKey } from "../../../analytics/events";
 import { sortableSequence } from "../rejected/rejected-record";
 import { applyToManifest, type FlightManifest, figuresOf, type ManifestEvent } from "./flight-manifest";
@@ -24,47 +27,143 @@ export interface ManifestChange {
 
 export interface ManifestSinkOptions {
   readonly store: ManifestStore;
-  /** Flights kept in the read cache (default 10,000). */
+  /**
+   * When manifests are written: "batch" (default) before `apply` resolves; "flush" when `flush` is called,
+   * each changed flight once, however many batches changed it since the last flush.
+   */
+  readonly writeAt?: "batch" | "flush";
+  /** Flights kept in the cache (default 10,000); flights not yet written are kept beyond it. */
   readonly cacheSize?: number;
+  /** With writeAt "flush": unwritten events past which `apply` flushes by itself (default 50,000). */
+  readonly maxUnwrittenEvents?: number;
   /** Parallel writes (default 16). */
   readonly concurrency?: number;
   /** Attempts per flight when racing another writer (default 5). */
   readonly maxRaces?: number;
 }
 
-const unchanged = (flight: string, manifest: FlightManifest): ManifestChange => {
-  const figures = figuresOf(manifest);
-  return { flight, before: figures, after: figures, manifest };
-};
-
 export class ManifestRaceError extends Error {
   readonly code = "MANIFEST_RACE";
   readonly retryable = true;
 }
 
+/** A flight as this sink knows it: what the store holds and what the events since then make of it. */
+interface HeldFlight {
+  readonly flight: string;
+  /** The store's item as last read or written (undefined: none yet); a write expects its version. */
+  durable: StoredManifest | undefined;
+  /** `durable` with every event applied since (its version is the durable one's). */
+  current: StoredManifest;
+  /** Events in `current` that the store may not have: re-applied to a fresh read after a lost race. */
+  unwritten: ManifestEvent[];
+  /** Changes of `current` so far, and how many of them the store has. */
+  changes: number;
+  written: number;
+  /** The write under way, if any (one at a time per flight). */
+  writing: Promise<void> | undefined;
+}
+
+interface BatchGroup {
+  readonly events: ManifestEvent[];
+  readonly maxSeq: Map<string, string>;
+}
+
 export class ManifestSink {
-  private readonly cache = new Map<string, StoredManifest>();
+  private readonly held = new Map<string, HeldFlight>();
+  /** Flights with changes the store does not have. */
+  private readonly dirty = new Set<HeldFlight>();
+  private unwrittenEvents = 0;
   private readonly cacheSize: number;
 
   constructor(private readonly options: ManifestSinkOptions) {
     this.cacheSize = options.cacheSize ?? 10_000;
   }
 
-  /** Forget cached manifests (on lease loss, so the next owner's writes are re-read). */
+  /**
+   * Forgets the flights the store has (on lease loss, so the next owner's writes are re-read). Flights not
+   * written yet stay until a flush writes them: their writes expect the version they were read at, so a
+   * flight the next owner has written since loses the race and is re-read.
+   */
   invalidate(): void {
-    this.cache.clear();
+    for (const [flight, h] of this.held) if (!this.dirty.has(h)) this.held.delete(flight);
   }
 
   /**
-   * Applies the batch; resolves when every touched flight is durable. Returns the flights that changed, or
-   * with `touched` every flight the batch concerns (a replayed flight then comes back with before = after:
+   * Applies the batch. With writeAt "batch" it resolves when every touched flight is durable; with "flush"
+   * when the changes are held (durable at the next `flush`). Returns the flights that changed, or with
+   * `touched` every flight the batch concerns (a replayed flight then comes back with before = after:
    * whoever judges manifests, e.g. the flight rules, sees its state again after a crash).
    */
   async apply(
     inputs: readonly ManifestInput[],
     options: { touched?: boolean } = {},
   ): Promise<ManifestChange[]> {
-    const byFlight = new Map<string, { events: ManifestEvent[]; maxSeq: Map<string, string> }>();
+    const byFlight = this.group(inputs);
+    await this.load([...byFlight.keys()]);
+    const changed: { h: HeldFlight; before: FlightManifest | undefined }[] = [];
+    const replayed: HeldFlight[] = [];
+    for (const [flight, group] of byFlight) {
+      const h = this.held.get(flight);
+      // Most recently used last: the cache drops from the front.
+      if (h !== undefined) {
+        this.held.delete(flight);
+        this.held.set(flight, h);
+      }
+      const stored = h?.current;
+      // Everything in this batch was applied before (a replay): nothing to write.
+      if (
+        stored !== undefined &&
+        [...group.maxSeq].every(([shard, seq]) => (stored.applied[shard] ?? "") >= seq)
+      ) {
+        replayed.push(h as HeldFlight);
+        continue;
+      }
+      const manifest = applyToManifest(stored?.manifest, group.events);
+      const applied = { ...(stored?.applied ?? {}) };
+      for (const [shard, seq] of group.maxSeq) if ((applied[shard] ?? "") < seq) applied[shard] = seq;
+      const target = h ?? this.hold(flight, undefined, { manifest, applied, version: 0 });
+      target.current = { manifest, applied, version: target.durable?.version ?? 0 };
+      target.unwritten.push(...group.events);
+      target.changes++;
+      this.dirty.add(target);
+      this.unwrittenEvents += group.events.length;
+      changed.push({ h: target, before: stored?.manifest });
+    }
+    // A replayed flight may still be unwritten, its first write having failed: written now too.
+    if (this.options.writeAt !== "flush")
+      await this.pooled([...changed.map((c) => c.h), ...replayed], (h) => this.writeFlight(h));
+    else if (this.unwrittenEvents > (this.options.maxUnwrittenEvents ?? 50_000)) await this.flush();
+    this.trim();
+    const touched = options.touched === true;
+    const changes: ManifestChange[] = [];
+    for (const h of replayed) if (touched) changes.push(unchanged(h.flight, h.current.manifest));
+    for (const { h, before } of changed) {
+      const manifest = h.current.manifest;
+      if (manifest !== before)
+        changes.push({
+          flight: h.flight,
+          before: before && figuresOf(before),
+          after: figuresOf(manifest),
+          manifest,
+        });
+      else if (touched) changes.push(unchanged(h.flight, manifest));
+    }
+    return changes.sort((a, b) => (a.flight < b.flight ? -1 : 1));
+  }
+
+  /** Writes every flight changed before the call; resolves when the store has them all. */
+  async flush(): Promise<void> {
+    await this.pooled([...this.dirty], (h) => this.writeFlight(h));
+    this.trim();
+  }
+
+  /** Flights changed and not yet written. */
+  get unwrittenFlights(): number {
+    return this.dirty.size;
+  }
+
+  private group(inputs: readonly ManifestInput[]): Map<string, BatchGroup> {
+    const byFlight = new Map<string, BatchGroup>();
     for (const input of inputs) {
       const e = input.event;
       if (e.type === "search.performed") continue;
@@ -78,81 +177,109 @@ export class ManifestSink {
       const seq = sortableSequence(input.sequenceNumber, input.subSequenceNumber);
       if ((group.maxSeq.get(input.shardId) ?? "") < seq) group.maxSeq.set(input.shardId, seq);
     }
-    // The flights not cached, read in one go (BatchGetItem: 100 a request instead of one GetItem each).
+    return byFlight;
+  }
+
+  /** Reads the flights not held, in one go where the store can (BatchGetItem: 100 a request). */
+  private async load(flights: readonly string[]): Promise<void> {
     const store = this.options.store;
-    const uncached = [...byFlight.keys()].filter((f) => !this.cache.has(f));
-    const read =
-      store.getMany !== undefined && uncached.length > 1 ? await store.getMany(uncached) : undefined;
-    // Per call: the shards' processors share the sink and apply their batches side by side.
-    const prefetched = new Map<string, StoredManifest | undefined>();
-    if (read !== undefined) for (const f of uncached) prefetched.set(f, read.get(f));
-    const changes: ManifestChange[] = [];
-    const queue = [...byFlight.entries()];
+    const missing = flights.filter((f) => !this.held.has(f));
+    if (missing.length === 0) return;
+    const read = new Map<string, StoredManifest | undefined>();
+    if (store.getMany !== undefined && missing.length > 1) {
+      const found = await store.getMany(missing);
+      for (const f of missing) read.set(f, found.get(f));
+    } else await this.pooled(missing, async (f) => void read.set(f, await store.get(f)));
+    // Another shard's batch may have loaded (and changed) a flight meanwhile: that one stands.
+    for (const [flight, stored] of read)
+      if (stored !== undefined && !this.held.has(flight)) this.hold(flight, stored, stored);
+  }
+
+  private hold(flight: string, durable: StoredManifest | undefined, current: StoredManifest): HeldFlight {
+    const h: HeldFlight = {
+      flight,
+      durable,
+      current,
+      unwritten: [],
+      changes: 0,
+      written: 0,
+      writing: undefined,
+    };
+    this.held.set(flight, h);
+    return h;
+  }
+
+  /** Runs `op` on every item, `concurrency` at a time; all are tried before the first failure is thrown. */
+  private async pooled<T>(items: readonly T[], op: (item: T) => Promise<void>): Promise<void> {
+    const queue = [...items];
+    let failure: { error: unknown } | undefined;
     const worker = async () => {
-      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-        const change = await this.applyFlight(
-          next[0],
-          next[1].events,
-          next[1].maxSeq,
-          options.touched === true,
-          prefetched,
-        );
-        if (change !== undefined) changes.push(change);
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+        try {
+          await op(item);
+        } catch (error) {
+          failure ??= { error };
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(queue.length, this.options.concurrency ?? 16) }, worker));
-    return changes.sort((a, b) => (a.flight < b.flight ? -1 : 1));
+    if (failure !== undefined) throw failure.error;
   }
 
-  private async applyFlight(
-    flight: string,
-    events: ManifestEvent[],
-    maxSeq: Map<string, string>,
-    touched: boolean,
-    prefetched: ReadonlyMap<string, StoredManifest | undefined>,
-  ): Promise<ManifestChange | undefined> {
+  /** Writes what the store lacks of one flight; a write already under way is waited for first. */
+  private async writeFlight(h: HeldFlight): Promise<void> {
+    while (h.writing !== undefined) await h.writing;
+    if (h.written === h.changes) return;
+    h.writing = this.put(h);
+    try {
+      await h.writing;
+    } finally {
+      h.writing = undefined;
+    }
+  }
+
+  private async put(h: HeldFlight): Promise<void> {
     const maxRaces = this.options.maxRaces ?? 5;
     for (let attempt = 0; attempt < maxRaces; attempt++) {
-      const stored =
-        attempt === 0 ? await this.firstRead(flight, prefetched) : await this.options.store.get(flight);
-      // Everything in this batch was applied before (a replay): no write at all.
-      const replay = [...maxSeq].every(([shard, seq]) => (stored?.applied[shard] ?? "") >= seq);
-      if (stored !== undefined && replay) {
-        this.remember(flight, stored);
-        return touched ? unchanged(flight, stored.manifest) : undefined;
+      // Batches applied while this write is out are in neither `upTo` nor `count`: still dirty after it.
+      const upTo = h.changes;
+      const count = h.unwritten.length;
+      const next: StoredManifest = { ...h.current, version: (h.durable?.version ?? 0) + 1 };
+      if (await this.options.store.put(next, h.durable?.version)) {
+        h.durable = next;
+        h.current = { ...h.current, version: next.version };
+        h.written = upTo;
+        h.unwritten.splice(0, count);
+        this.unwrittenEvents -= count;
+        if (h.written === h.changes) this.dirty.delete(h);
+        return;
       }
-      const manifest = applyToManifest(stored?.manifest, events);
-      const applied = { ...(stored?.applied ?? {}) };
-      for (const [shard, seq] of maxSeq) if ((applied[shard] ?? "") < seq) applied[shard] = seq;
-      const next: StoredManifest = { manifest, version: (stored?.version ?? 0) + 1, applied };
-      if (await this.options.store.put(next, stored?.version)) {
-        this.remember(flight, next);
-        if (stored !== undefined && manifest === stored.manifest)
-          return touched ? unchanged(flight, manifest) : undefined;
-        return { flight, before: stored && figuresOf(stored.manifest), after: figuresOf(manifest), manifest };
-      }
-      this.cache.delete(flight);
+      // Another writer got there first: its item, plus what it lacks of ours.
+      const fresh = await this.options.store.get(h.flight);
+      const applied = { ...(fresh?.applied ?? {}) };
+      for (const [shard, seq] of Object.entries(h.current.applied))
+        if ((applied[shard] ?? "") < seq) applied[shard] = seq;
+      h.durable = fresh;
+      h.current = {
+        manifest: applyToManifest(fresh?.manifest, h.unwritten),
+        applied,
+        version: fresh?.version ?? 0,
+      };
     }
-    throw new ManifestRaceError(`flight ${flight}: lost ${maxRaces} optimistic-concurrency races in a row`);
+    throw new ManifestRaceError(`flight ${h.flight}: lost ${maxRaces} optimistic-concurrency races in a row`);
   }
 
-  /** The cached manifest, else this batch's prefetched read, else a read of its own. */
-  private async firstRead(
-    flight: string,
-    prefetched: ReadonlyMap<string, StoredManifest | undefined>,
-  ): Promise<StoredManifest | undefined> {
-    const cached = this.cache.get(flight);
-    if (cached !== undefined) return cached;
-    if (prefetched.has(flight)) return prefetched.get(flight);
-    return this.options.store.get(flight);
-  }
-
-  private remember(flight: string, stored: StoredManifest): void {
-    this.cache.delete(flight);
-    this.cache.set(flight, stored);
-    if (this.cache.size > this.cacheSize) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
+  /** Drops the least recently loaded flights the store has, down to the cache size. */
+  private trim(): void {
+    if (this.held.size <= this.cacheSize) return;
+    for (const [flight, h] of this.held) {
+      if (this.held.size <= this.cacheSize) return;
+      if (!this.dirty.has(h)) this.held.delete(flight);
     }
   }
 }
+
+const unchanged = (flight: string, manifest: FlightManifest): ManifestChange => {
+  const figures = figuresOf(manifest);
+  return { flight, before: figures, after: figures, manifest };
+};

@@ -73,12 +73,15 @@ const num = (v: AttributeValue | undefined): number => Number(v?.N ?? "0");
 
 export const manifestKey = (flight: string) => ({ pk: S(`FLIGHT#${flight}`), sk: S("MANIFEST") });
 
-export function toItem(s: StoredManifest, now: number): Record<string, AttributeValue> {
-  const m = s.manifest;
-  const f = figuresOf(m);
-  const bookings: Record<string, AttributeValue> = {};
-  for (const [ref, b] of Object.entries(m.bookings)) {
-    bookings[ref] = {
+/**
+ * A booking line's attribute, built once per line: lines are immutable and the fold keeps the ones a batch
+ * does not touch, so a flight written again rebuilds only its changed bookings.
+ */
+const bookingAttributes = new WeakMap<BookingLine, AttributeValue>();
+function bookingAttribute(b: BookingLine): AttributeValue {
+  let a = bookingAttributes.get(b);
+  if (a === undefined) {
+    a = {
       M: {
         cabin: S(b.cabin),
         seats: N(seatsHeld(b)),
@@ -89,7 +92,16 @@ export function toItem(s: StoredManifest, now: number): Record<string, Attribute
         eventIds: { L: b.eventIds.map(S) },
       },
     };
+    bookingAttributes.set(b, a);
   }
+  return a;
+}
+
+export function toItem(s: StoredManifest, now: number): Record<string, AttributeValue> {
+  const m = s.manifest;
+  const f = figuresOf(m);
+  const bookings: Record<string, AttributeValue> = {};
+  for (const [ref, b] of Object.entries(m.bookings)) bookings[ref] = bookingAttribute(b);
   return {
     ...manifestKey(m.flight),
     flight: S(m.flight),

@@ -24,7 +24,7 @@ const rec = (data: Uint8Array | string, seq: number): UserRecord => ({
   aggregated: false,
 });
 
-function setup(batchFails: unknown[] = []) {
+function setup(batchFails: unknown[] = [], manifestWrites: "batch" | "flush" = "batch") {
   const store = new InMemoryManifestStore();
   const rejected = new InMemoryRejectedSink();
   const loaded: string[][] = [];
@@ -46,7 +46,7 @@ function setup(batchFails: unknown[] = []) {
     },
   };
   const processor = new BookingRecordProcessor({
-    manifests: new ManifestSink({ store }),
+    manifests: new ManifestSink({ store, writeAt: manifestWrites }),
     rejected,
     warehouse,
     log: silentLogger,
@@ -107,6 +107,41 @@ describe("booking record processor", () => {
   });
 
   const transient = () => Object.assign(new Error("ThrottlingException: Rate exceeded"), { retryable: true });
+
+  it("with manifests written at the checkpoint: none before it, every one before it is recorded, retried until written", async () => {
+    const s = setup([], "flush");
+    await s.processor.initialize({ shardId: "s", startingPosition: TRIM_HORIZON });
+    await s.processor.processRecords({
+      records: events.map((e, i) => rec(encodeEvent(e), i)),
+      checkpointer: s.checkpointer,
+    });
+    expect(s.store.writes, "nothing written before the checkpoint").to.equal(0);
+    // The store refuses twice when the checkpoint comes: the shard holds its checkpoint meanwhile.
+    let refusals = 2;
+    const put = s.store.put.bind(s.store);
+    s.store.put = async (next, expected) => {
+      if (refusals-- > 0) throw transient();
+      return put(next, expected);
+    };
+    const seatsAtCheckpoint: (number | undefined)[] = [];
+    const checkpointer = {
+      checkpoint: async () => {
+        const stored = await s.store.get("FH101:2026-12-01");
+        seatsAtCheckpoint.push(stored === undefined ? undefined : figuresOf(stored.manifest).seatsBooked);
+        return s.checkpointer.checkpoint();
+      },
+    };
+    s.clock.advance(10_000);
+    await s.processor.processRecords({
+      records: [
+        rec(encodeEvent(sampleEvents.bookingCreated({ eventId: "b2", bookingRef: "BBBBBB", seats: 2 })), 5),
+      ],
+      checkpointer,
+    });
+    expect(seatsAtCheckpoint, "both batches durable when the checkpoint is written").to.deep.equal([5]);
+    expect(s.counters.sinkErrors).to.equal(2);
+    expect(s.store.writes, "one write for the flight's two batches").to.equal(1);
+  });
 
   it("holds the shard while the warehouse keeps failing: no checkpoint, one operations alert, resumes when it recovers", async () => {
     // Prepare: twelve failed flushes in a row, then the warehouse is back.

@@ -60,6 +60,16 @@ describe("worker configuration", () => {
     expect(e.message).to.include("expected one of debug, info, warn, error");
   });
 
+  it("writes manifests at the checkpoint unless told per batch, and names a bad choice", () => {
+    expect(loadWorkerConfig(topics).settings.manifestWrites).to.equal("checkpoint");
+    expect(
+      loadWorkerConfig({ ...topics, FLIGHTPULSE_MANIFEST_WRITES: "batch" }).settings.manifestWrites,
+    ).to.equal("batch");
+    const e = configError({ ...topics, FLIGHTPULSE_MANIFEST_WRITES: "sometimes" });
+    expect(e.problems).to.have.length(1);
+    expect(e.problems[0]).to.include("FLIGHTPULSE_MANIFEST_WRITES").and.include("checkpoint, batch");
+  });
+
   it("requires a timestamp for AT_TIMESTAMP", () => {
     const e = configError({ ...topics, FLIGHTPULSE_INITIAL_POSITION: "AT_TIMESTAMP" });
     expect(e.problems).to.deep.equal([

@@ -15,6 +15,7 @@ import {
   type StoredManifest,
   toItem,
 } from "../../../../consumers/sinks/manifests/manifest-store";
+import { sortableSequence } from "../../../../consumers/sinks/rejected/rejected-record";
 
 const schedule = sampleEvents.flightScheduled({ eventId: "fs-1", capacity: 10 });
 const book = (ref: string, seats: number, id = `b-${ref}`, flightNumber = "FH101") =>
@@ -195,5 +196,220 @@ describe("manifest sink", () => {
     expect(item["loadFactor"]).to.deep.equal({ N: "0.3" });
     expect(item["bookings"]?.M?.["AAAAAA"]?.M?.["status"]).to.deep.equal({ S: "partially_cancelled" });
     expect(fromItem(item)).to.deep.equal(stored);
+  });
+});
+
+describe("manifest item", () => {
+  it("writes an unchanged booking as before and a changed one as it is now", () => {
+    const before = applyToManifest(undefined, [schedule, book("AAAAAA", 4), book("BBBBBB", 1)]);
+    const after = applyToManifest(before, [cancel("AAAAAA", 1)]);
+    const item = (manifest: typeof before) =>
+      toItem({ manifest, version: 1, applied: {} }, 0)["bookings"]?.M as Record<string, unknown>;
+    const [b, a] = [item(before), item(after)];
+    expect(a["BBBBBB"], "an untouched line's attribute is reused").to.equal(b["BBBBBB"]);
+    expect(fromItem(toItem({ manifest: after, version: 1, applied: {} }, 0)).manifest).to.deep.equal(after);
+    expect((a["AAAAAA"] as { M: Record<string, unknown> }).M["seats"]).to.deep.equal({ N: "3" });
+    expect((b["AAAAAA"] as { M: Record<string, unknown> }).M["seats"]).to.deep.equal({ N: "4" });
+  });
+});
+
+/** A store whose writes wait for `open()`, or fail while `failing` is set. */
+class GatedStore extends InMemoryManifestStore {
+  failing = false;
+  private gate: Promise<void> | undefined;
+  private release = () => {};
+  hold(): void {
+    this.gate = new Promise((r) => {
+      this.release = r;
+    });
+  }
+  open(): void {
+    this.gate = undefined;
+    this.release();
+  }
+  override async put(next: StoredManifest, expectedVersion: number | undefined): Promise<boolean> {
+    if (this.failing) throw Object.assign(new Error("store unavailable"), { retryable: true });
+    const gate = this.gate;
+    if (gate !== undefined) await gate;
+    return super.put(next, expectedVersion);
+  }
+}
+
+const seatsIn = async (store: ManifestStore, flight = "FH101:2026-12-01") =>
+  figuresOf((await store.get(flight))!.manifest).seatsBooked;
+
+describe("manifest sink, writing at flush", () => {
+  it("holds the batches' changes and writes each changed flight once per flush", async () => {
+    const store = new InMemoryManifestStore();
+    const sink = new ManifestSink({ store, writeAt: "flush" });
+    const first = await sink.apply(inputs([schedule, book("AAAAAA", 2)]));
+    const second = await sink.apply(
+      inputs([book("BBBBBB", 3), book("ZZZZZZ", 1, "z", "FH202")], undefined, 3),
+    );
+    expect(store.writes, "nothing written before the flush").to.equal(0);
+    expect(store.items.size).to.equal(0);
+    // The changes are the fold's, as if written: the flight rules judge them at once.
+    expect(first.map((c) => [c.flight, c.before?.seatsBooked, c.after.seatsBooked])).to.deep.equal([
+      ["FH101:2026-12-01", undefined, 2],
+    ]);
+    expect(second.map((c) => [c.flight, c.before?.seatsBooked, c.after.seatsBooked])).to.deep.equal([
+      ["FH101:2026-12-01", 2, 5],
+      ["FH202:2026-12-01", undefined, 1],
+    ]);
+    expect(sink.unwrittenFlights).to.equal(2);
+    await sink.flush();
+    expect(store.writes, "one write per changed flight").to.equal(2);
+    expect(await seatsIn(store)).to.equal(5);
+    expect(await seatsIn(store, "FH202:2026-12-01")).to.equal(1);
+    expect(sink.unwrittenFlights).to.equal(0);
+    await sink.flush();
+    expect(store.writes, "a flush with nothing changed writes nothing").to.equal(2);
+  });
+
+  it("writes the same manifests as writing every batch, for any batching of the same events", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.tuple(
+            fc.constantFrom("AAAAAA", "BBBBBB", "CCCCCC"),
+            fc.integer({ min: 1, max: 4 }),
+            fc.boolean(),
+          ),
+          {
+            minLength: 1,
+            maxLength: 30,
+          },
+        ),
+        fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 10 }),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 10 }),
+        async (ops, sizes, flushes) => {
+          const events: ManifestEvent[] = [
+            schedule,
+            ...ops.map(([ref, seats, cancelled], i) =>
+              cancelled ? cancel(ref, seats, `c-${i}`) : book(ref, seats, `b-${i}`),
+            ),
+          ];
+          const all = inputs(events);
+          const perBatch = new InMemoryManifestStore();
+          const atFlush = new InMemoryManifestStore();
+          const a = new ManifestSink({ store: perBatch });
+          const b = new ManifestSink({ store: atFlush, writeAt: "flush" });
+          for (let i = 0, k = 0; i < all.length; k++) {
+            const batch = all.slice(i, i + (sizes[k % sizes.length] as number));
+            i += batch.length;
+            const [x, y] = [await a.apply(batch), await b.apply(batch)];
+            expect(y.map((c) => c.after)).to.deep.equal(x.map((c) => c.after));
+            if (flushes[k % flushes.length]) await b.flush();
+          }
+          await b.flush();
+          const [p, q] = [
+            await perBatch.get(schedule.flightNumber + ":2026-12-01"),
+            await atFlush.get("FH101:2026-12-01"),
+          ];
+          expect(q?.manifest).to.deep.equal(p?.manifest);
+          expect(q?.applied).to.deep.equal(p?.applied);
+          expect(atFlush.writes).to.be.at.most(perBatch.writes);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("after a lost race re-reads and re-applies every event not yet written, counting none twice", async () => {
+    const store = new InMemoryManifestStore();
+    const a = new ManifestSink({ store, writeAt: "flush" });
+    await a.apply(inputs([schedule, book("AAAAAA", 2)]));
+    await a.flush();
+    await a.apply(inputs([book("CCCCCC", 1)], undefined, 3));
+    await a.apply(inputs([book("DDDDDD", 4), book("AAAAAA", 2)], undefined, 4));
+    // Meanwhile another owner of the shard writes the flight (with one of a's events among its own).
+    await new ManifestSink({ store }).apply(inputs([book("BBBBBB", 3), book("CCCCCC", 1)], undefined, 3));
+    await a.flush();
+    const m = (await store.get("FH101:2026-12-01"))!;
+    expect(Object.keys(m.manifest.bookings).sort()).to.deep.equal(["AAAAAA", "BBBBBB", "CCCCCC", "DDDDDD"]);
+    expect(figuresOf(m.manifest).seatsBooked).to.equal(10);
+    expect(m.version).to.equal(3);
+    expect(m.applied, "a's last record, the highest applied").to.deep.equal({
+      "shardId-000000000000": sortableSequence("5"),
+    });
+  });
+
+  it("keeps what a batch changes while a write is out, and writes it at the next flush", async () => {
+    const store = new GatedStore();
+    const sink = new ManifestSink({ store, writeAt: "flush" });
+    await sink.apply(inputs([schedule, book("AAAAAA", 2)]));
+    store.hold();
+    const flushing = sink.flush();
+    await sink.apply(inputs([book("BBBBBB", 3)], undefined, 3));
+    store.open();
+    await flushing;
+    expect(await seatsIn(store), "the flush wrote what it was called for").to.equal(2);
+    expect(sink.unwrittenFlights).to.equal(1);
+    // Another writer first: the next flush loses its race and must still hold BBBBBB to re-apply.
+    await new ManifestSink({ store }).apply(inputs([book("CCCCCC", 1)], "shardId-000000000001"));
+    await sink.flush();
+    const m = (await store.get("FH101:2026-12-01"))!.manifest;
+    expect(Object.keys(m.bookings).sort()).to.deep.equal(["AAAAAA", "BBBBBB", "CCCCCC"]);
+    expect(figuresOf(m).seatsBooked).to.equal(6);
+  });
+
+  it("keeps everything after a failed flush and writes it at the next one", async () => {
+    const store = new GatedStore();
+    const sink = new ManifestSink({ store, writeAt: "flush" });
+    await sink.apply(inputs([schedule, book("AAAAAA", 2), book("ZZZZZZ", 1, "z", "FH202")]));
+    store.failing = true;
+    let failure: unknown;
+    await sink.flush().catch((e: unknown) => {
+      failure = e;
+    });
+    expect((failure as Error | undefined)?.message).to.equal("store unavailable");
+    expect(sink.unwrittenFlights).to.equal(2);
+    store.failing = false;
+    await sink.flush();
+    expect(await seatsIn(store)).to.equal(2);
+    expect(await seatsIn(store, "FH202:2026-12-01")).to.equal(1);
+  });
+
+  it("keeps flights not yet written across a lease loss, and re-reads the ones written", async () => {
+    const store = new InMemoryManifestStore();
+    const sink = new ManifestSink({ store, writeAt: "flush" });
+    await sink.apply(inputs([schedule, book("AAAAAA", 2)]));
+    await sink.flush();
+    await sink.apply(inputs([book("ZZZZZZ", 1, "z", "FH202")], undefined, 3));
+    sink.invalidate();
+    expect(sink.unwrittenFlights, "an unwritten flight survives invalidate").to.equal(1);
+    await sink.flush();
+    expect(await seatsIn(store, "FH202:2026-12-01")).to.equal(1);
+    store.reads = 0;
+    await sink.apply(inputs([book("BBBBBB", 3)], undefined, 4));
+    expect(store.reads, "the written flight was forgotten and is read again").to.equal(1);
+  });
+
+  it("flushes by itself once too many events are held", async () => {
+    const store = new InMemoryManifestStore();
+    const sink = new ManifestSink({ store, writeAt: "flush", maxUnwrittenEvents: 3 });
+    await sink.apply(inputs([schedule, book("AAAAAA", 2)]));
+    expect(store.writes).to.equal(0);
+    await sink.apply(inputs([book("BBBBBB", 3), book("CCCCCC", 1)], undefined, 3));
+    expect(store.writes).to.equal(1);
+    expect(await seatsIn(store)).to.equal(6);
+    expect(sink.unwrittenFlights).to.equal(0);
+  });
+});
+
+describe("manifest sink, writing every batch", () => {
+  it("writes a retried batch whose first write failed, although its events are already applied", async () => {
+    const store = new GatedStore();
+    const sink = new ManifestSink({ store });
+    const batch = inputs([schedule, book("AAAAAA", 2)]);
+    store.failing = true;
+    let failed = false;
+    await sink.apply(batch).catch(() => {
+      failed = true;
+    });
+    expect(failed).to.equal(true);
+    store.failing = false;
+    await sink.apply(batch);
+    expect(await seatsIn(store)).to.equal(2);
   });
 });
