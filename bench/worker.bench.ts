@@ -147,7 +147,7 @@ async function until(what: string, ms: number, probe: () => Promise<boolean>, ev
   }
 }
 
-/** One consumer's drain of the round's stream: steady state, from its first record to its last. */
+/** One consumer's drain of the round's stream: from its first record processed until every record is durable. */
 interface Drain {
   readonly label: string;
   readonly round: number;
@@ -155,7 +155,7 @@ interface Drain {
   readonly startupMs: number;
   /** Steady state: records after the first sample, over the time to the last. */
   readonly m: Measurement;
-  /** CPU ms of each local service over the same steady state (`services`). */
+  /** CPU ms of each local service over the same window (`services`). */
   readonly servicesCpuMs: Readonly<Record<string, number>>;
 }
 
@@ -182,7 +182,7 @@ function servicesCpuMs(stack: LocalStack): Record<string, number> {
 const SERVICES = ["kinesalite", "dynalite", "Data API + pglite (this process)"] as const;
 
 /** The drain between its first sample and its last; `started` is when the consumer was started. */
-function steadyDrain(
+function drainBetween(
   label: string,
   round: number,
   started: number,
@@ -239,7 +239,7 @@ async function drainBare(stack: LocalStack, round: number, records: number): Pro
     // Its graceful shutdown (the last checkpoints) is inside the window, as the worker's is.
     await bare.shutdown();
     stopped = true;
-    return steadyDrain(BARE, round, started, first, {
+    return drainBetween(BARE, round, started, first, {
       at: performance.now(),
       n: drained,
       cpu: cpuNowMs(),
@@ -286,7 +286,7 @@ async function drainWorker(stack: LocalStack, dir: string, round: number, record
       20,
     );
     const { at, cpu } = await stopGracefully(w);
-    return steadyDrain(WORKER, round, started, first, {
+    return drainBetween(WORKER, round, started, first, {
       at,
       n: records,
       cpu,
@@ -341,7 +341,7 @@ async function endToEnd(): Promise<string> {
         const d = await run();
         drains.push(d);
         console.log(
-          `round ${round}: ${d.label}: ${Math.round(perSecond(d.m)).toLocaleString("en-US")} events/s steady, ${cpuMicrosPerEvent(d.m).toFixed(1)} CPU µs/event, first record after ${(d.startupMs / 1000).toFixed(1)} s`,
+          `round ${round}: ${d.label}: ${Math.round(perSecond(d.m)).toLocaleString("en-US")} events/s until durable, ${cpuMicrosPerEvent(d.m).toFixed(1)} CPU µs/event, first record after ${(d.startupMs / 1000).toFixed(1)} s`,
         );
       }
     } finally {
@@ -384,7 +384,7 @@ async function endToEnd(): Promise<string> {
     "",
     `Per-round ratio of the worker's rate to the bare runtime's: ${ratio.ratios.map((x) => `${x.toFixed(2)}×`).join(", ")}.`,
     "",
-    "Where the two cores go, CPU µs per event of each process over the median rounds' steady state (the wall µs per event is what two cores give: a total near twice it means the machine was saturated):",
+    "Where the two cores go, CPU µs per event of each process over the median rounds' window (the wall µs per event is what two cores give: a total near twice it means the machine was saturated):",
     "",
     `| run | consumer | ${SERVICES.join(" | ")} | total | wall µs/event |`,
     "|---|---:|---:|---:|---:|---:|---:|",

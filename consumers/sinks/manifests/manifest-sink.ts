@@ -121,9 +121,10 @@ export class ManifestSink {
       const manifest = applyToManifest(stored?.manifest, group.events);
       const applied = { ...(stored?.applied ?? {}) };
       for (const [shard, seq] of group.maxSeq) if ((applied[shard] ?? "") < seq) applied[shard] = seq;
-      const target = h ?? this.hold(flight, undefined, { manifest, applied, version: 0 });
-      target.current = { manifest, applied, version: target.durable?.version ?? 0 };
-      target.unwritten.push(...group.events);
+      const current = { manifest, applied, version: h?.durable?.version ?? 0 };
+      const target = h ?? this.hold(flight, undefined, current);
+      target.current = current;
+      for (const e of group.events) target.unwritten.push(e);
       target.changes++;
       this.dirty.add(target);
       this.unwrittenEvents += group.events.length;
@@ -269,7 +270,7 @@ export class ManifestSink {
     throw new ManifestRaceError(`flight ${h.flight}: lost ${maxRaces} optimistic-concurrency races in a row`);
   }
 
-  /** Drops the least recently loaded flights the store has, down to the cache size. */
+  /** Drops the least recently used flights the store has, down to the cache size. */
   private trim(): void {
     if (this.held.size <= this.cacheSize) return;
     for (const [flight, h] of this.held) {
