@@ -38,6 +38,15 @@ const VERSIONS: readonly KclVersion[] = ["2.7.2", "3.5.1"];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Bounds on progress (a worker started, N records processed) rather than on speed: the migrations and the
+ * reshards run beside the mixed fleet, so two JVM emulators and up to six workers share the machine's two
+ * cores, and on a slow hour (2026-12-03) the KCL 2.7.2 took 47 s to reach its first shard and over 90 s to
+ * 250 records while every scenario still completed. The takeover bounds stay as they are: those are the
+ * lease protocol's, in taker periods.
+ */
+const PROGRESS_MS = 240_000;
+
 async function until(what: string, ok: () => Promise<boolean> | boolean, ms: number): Promise<number> {
   const started = Date.now();
   while (!(await ok())) {
@@ -66,7 +75,7 @@ function expectClean(audit: DeliveryAudit, put: number, label: string, duplicate
 }
 
 describe("interop with the real Java KCL: migration, mixed fleets, resharding", function () {
-  this.timeout(300_000);
+  this.timeout(900_000);
   let kinesisEmu: RunningService;
   let dynamoEmu: RunningService;
   let kinesis: KinesisClient;
@@ -230,7 +239,7 @@ describe("interop with the real Java KCL: migration, mixed fleets, resharding", 
 
       // The Java KCL creates the table (named after the application) and processes part of the stream.
       const java1 = await s.java("java-1", version, mode);
-      await until(`KCL ${version} processing 250 records`, () => s.processed() >= 250, 90_000);
+      await until(`KCL ${version} processing 250 records`, () => s.processed() >= 250, PROGRESS_MS);
       await java1.stop();
       const afterJava = await expectTableMatchesLog(s, `after KCL ${version} stopped`);
       const javaDone = s.processed();
@@ -238,7 +247,11 @@ describe("interop with the real Java KCL: migration, mixed fleets, resharding", 
 
       // flightpulse takes over the same table: it resumes at exactly the KCL's checkpoints.
       const fp = await s.flightpulse("flightpulse-1");
-      await until("flightpulse processing 250 more records", () => s.processed() >= javaDone + 250, 90_000);
+      await until(
+        "flightpulse processing 250 more records",
+        () => s.processed() >= javaDone + 250,
+        PROGRESS_MS,
+      );
       await fp.stop();
       expectResumedAt(s, "flightpulse-1", afterJava);
       const afterFlightpulse = await expectTableMatchesLog(s, "after flightpulse stopped");
@@ -246,7 +259,7 @@ describe("interop with the real Java KCL: migration, mixed fleets, resharding", 
 
       // And back: the KCL resumes at exactly flightpulse's checkpoints and finishes the stream.
       const java2 = await s.java("java-2", version, mode);
-      await until(`KCL ${version} finishing the stream`, () => s.processed() >= total, 90_000);
+      await until(`KCL ${version} finishing the stream`, () => s.processed() >= total, PROGRESS_MS);
       await java2.stop();
       expectResumedAt(s, "java-2", afterFlightpulse);
       expectClean(auditDelivery(s.put, s.lines()), total, `migration with KCL ${version}`, false);
@@ -279,14 +292,14 @@ describe("interop with the real Java KCL: migration, mixed fleets, resharding", 
       await until(
         "both workers holding leases",
         async () => (await holds(s, "java-1")) > 0 && (await holds(s, "flightpulse-1")) > 0,
-        90_000,
+        PROGRESS_MS,
       );
       await until(
         "both workers processing",
         () =>
           s.lines().some((l) => l.kind === "R" && l.worker === "java-1") &&
           s.lines().some((l) => l.kind === "R" && l.worker === "flightpulse-1"),
-        30_000,
+        PROGRESS_MS,
       );
 
       await java1.kill();
@@ -310,7 +323,7 @@ describe("interop with the real Java KCL: migration, mixed fleets, resharding", 
       );
 
       await stopTraffic();
-      await until("every record processed", () => s.processed() >= s.put.length, 60_000);
+      await until("every record processed", () => s.processed() >= s.put.length, PROGRESS_MS);
       await java2.stop();
       const audit = auditDelivery(s.put, s.lines());
       expectClean(audit, s.put.length, `mixed fleet with KCL ${version}`, true);
@@ -346,7 +359,7 @@ describe("interop with the real Java KCL: migration, mixed fleets, resharding", 
       await until(
         "both workers holding leases",
         async () => (await holds(s, "java-1")) > 0 && (await holds(s, "flightpulse-1")) > 0,
-        90_000,
+        PROGRESS_MS,
       );
       await s.putRecords(400);
       // Parents held by both implementations: split a shard the KCL holds, merge a pair that flightpulse
@@ -380,7 +393,11 @@ describe("interop with the real Java KCL: migration, mixed fleets, resharding", 
       );
       await ensureStream(kinesis, s.name, SHARDS);
       await s.putRecords(400);
-      await until("every record processed, children included", () => s.processed() >= s.put.length, 120_000);
+      await until(
+        "every record processed, children included",
+        () => s.processed() >= s.put.length,
+        PROGRESS_MS,
+      );
 
       const lines = s.lines();
       expectClean(auditDelivery(s.put, lines), s.put.length, `resharding with KCL ${version}`, true);
