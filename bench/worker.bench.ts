@@ -153,7 +153,7 @@ interface Drain {
   readonly round: number;
   /** From start (process spawn, or Scheduler.start) to the first record processed. */
   readonly startupMs: number;
-  /** Steady state: records after the first sample, over the time to the last. */
+  /** Records after the first sample, over the time to the end of the window. */
   readonly m: Measurement;
   /** CPU ms of each local service over the same window (`services`). */
   readonly servicesCpuMs: Readonly<Record<string, number>>;

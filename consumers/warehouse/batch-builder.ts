@@ -24,14 +24,21 @@ export const REDSHIFT_LIMITS: BatchLimits = {
 };
 
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
-const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Timestamps in the one format both Redshift and Postgres read the same way (UTC, no zone). */
 export function timestamp(v: Value): Value {
   if (v === null) return null;
   // Event times as producers write them (`2026-11-22T14:05:00.000Z`, a real instant): the same text
-  // without building a Date (the date and time are already the UTC fields, in the same widths).
-  if (typeof v === "string" && CANONICAL_UTC.test(v) && parseTimestamp(v) !== undefined)
+  // without building a Date (the date and time are already the UTC fields, in the same widths). The
+  // contract's parser checks the digits and ranges; 24 characters with "." and "Z" where the canonical
+  // form has them leave it no other shape to accept.
+  if (
+    typeof v === "string" &&
+    v.length === 24 &&
+    v[19] === "." &&
+    v[23] === "Z" &&
+    parseTimestamp(v) !== undefined
+  )
     return `${v.slice(0, 10)} ${v.slice(11, 23)}`;
   const d = new Date(typeof v === "number" ? v : String(v));
   if (Number.isNaN(d.getTime())) throw new RangeError(`not a timestamp: ${v}`);

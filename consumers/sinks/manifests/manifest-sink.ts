@@ -52,8 +52,8 @@ interface HeldFlight {
   readonly flight: string;
   /** The store's item as last read or written (undefined: none yet); a write expects its version. */
   durable: StoredManifest | undefined;
-  /** `durable` with every event applied since (its version is the durable one's). */
-  current: StoredManifest;
+  /** `durable` with every event applied since (the version is `durable`'s). */
+  current: HeldState;
   /** Events in `current` that the store may not have: re-applied to a fresh read after a lost race. */
   unwritten: ManifestEvent[];
   /** Changes of `current` so far, and how many of them the store has. */
@@ -62,6 +62,8 @@ interface HeldFlight {
   /** The write under way, if any (one at a time per flight). */
   writing: Promise<void> | undefined;
 }
+
+type HeldState = Pick<StoredManifest, "manifest" | "applied">;
 
 interface BatchGroup {
   readonly events: ManifestEvent[];
@@ -121,7 +123,7 @@ export class ManifestSink {
       const manifest = applyToManifest(stored?.manifest, group.events);
       const applied = { ...(stored?.applied ?? {}) };
       for (const [shard, seq] of group.maxSeq) if ((applied[shard] ?? "") < seq) applied[shard] = seq;
-      const current = { manifest, applied, version: h?.durable?.version ?? 0 };
+      const current = { manifest, applied };
       const target = h ?? this.hold(flight, undefined, current);
       target.current = current;
       for (const e of group.events) target.unwritten.push(e);
@@ -196,7 +198,7 @@ export class ManifestSink {
       if (stored !== undefined && !this.held.has(flight)) this.hold(flight, stored, stored);
   }
 
-  private hold(flight: string, durable: StoredManifest | undefined, current: StoredManifest): HeldFlight {
+  private hold(flight: string, durable: StoredManifest | undefined, current: HeldState): HeldFlight {
     const h: HeldFlight = {
       flight,
       durable,
@@ -248,7 +250,6 @@ export class ManifestSink {
       const next: StoredManifest = { ...h.current, version: (h.durable?.version ?? 0) + 1 };
       if (await this.options.store.put(next, h.durable?.version)) {
         h.durable = next;
-        h.current = { ...h.current, version: next.version };
         h.written = upTo;
         h.unwritten.splice(0, count);
         this.unwrittenEvents -= count;
@@ -261,11 +262,7 @@ export class ManifestSink {
       for (const [shard, seq] of Object.entries(h.current.applied))
         if ((applied[shard] ?? "") < seq) applied[shard] = seq;
       h.durable = fresh;
-      h.current = {
-        manifest: applyToManifest(fresh?.manifest, h.unwritten),
-        applied,
-        version: fresh?.version ?? 0,
-      };
+      h.current = { manifest: applyToManifest(fresh?.manifest, h.unwritten), applied };
     }
     throw new ManifestRaceError(`flight ${h.flight}: lost ${maxRaces} optimistic-concurrency races in a row`);
   }
