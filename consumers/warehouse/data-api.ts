@@ -1,5 +1,7 @@
 // The Data API as the loader and migrations need it: run a batch (one transaction) or a query and wait for
-// it, polling DescribeStatement with bounded exponential backoff. SDK v3 adapter behind a small port.
+// it. The request itself waits for the statement (WaitTimeSeconds), so a statement that ends within that
+// wait costs no DescribeStatement; one that outlasts it is described with the same wait and bounded
+// exponential backoff. SDK v3 adapter behind a small port.
 import {
   BatchExecuteStatementCommand,
   DescribeStatementCommand,
@@ -27,6 +29,13 @@ export interface WarehouseTarget {
 }
 
 export interface PollOptions {
+  /**
+   * How long each request waits for the statement to end before answering its status (the Data API's
+   * `WaitTimeSeconds`, 0–30; default 20). 0 sends none: the request answers at once and DescribeStatement
+   * is polled. A DescribeStatement answer carries the statement's whole SQL — a loader batch's megabytes —
+   * so a wait that saves polls saves moving the batch back and parsing it, for the worker and the service.
+   */
+  readonly waitTimeSeconds?: number;
   /** First DescribeStatement delay (default 20 ms), doubling to maxDelayMs (default 1000 ms). */
   readonly initialDelayMs?: number;
   readonly maxDelayMs?: number;
@@ -45,9 +54,17 @@ const fieldValue = (f: Field): string | number | boolean | null => {
   return null;
 };
 
+/** What a request that ran or waited for a statement says of it. */
+interface StatementStatus {
+  readonly Id?: string | undefined;
+  readonly Status?: string | undefined;
+  readonly HasResultSet?: boolean | undefined;
+}
+
 export class SdkDataApi implements DataApi {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
+  private readonly waitTimeSeconds: number | undefined;
 
   constructor(
     private readonly client: RedshiftDataClient,
@@ -56,6 +73,10 @@ export class SdkDataApi implements DataApi {
   ) {
     this.sleep = poll.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.now = poll.now ?? Date.now;
+    const wait = poll.waitTimeSeconds ?? 20;
+    if (!Number.isInteger(wait) || wait < 0 || wait > 30)
+      throw new RangeError(`waitTimeSeconds must be a whole number of seconds from 0 to 30, not ${wait}`);
+    this.waitTimeSeconds = wait > 0 ? wait : undefined;
   }
 
   private where() {
@@ -69,12 +90,17 @@ export class SdkDataApi implements DataApi {
     };
   }
 
-  /** Polls until the statement ends; bounded backoff, so a slow warehouse costs few calls. */
-  async wait(id: string): Promise<{ hasResultSet: boolean }> {
+  /**
+   * Waits until the statement ends. `ran` is what the request that ran it answered: FINISHED there needs no
+   * DescribeStatement; a failure is described for its error; anything else (or a service that answers no
+   * status) is described, each describe waiting as the request did, with bounded backoff between them.
+   */
+  async wait(id: string, ran?: StatementStatus): Promise<{ hasResultSet: boolean }> {
+    if (ran?.Status === "FINISHED") return { hasResultSet: ran.HasResultSet === true };
     const started = this.now();
     let delay = this.poll.initialDelayMs ?? 20;
     for (;;) {
-      const d = await this.client.send(new DescribeStatementCommand({ Id: id }));
+      const d = await this.client.send(new DescribeStatementCommand({ Id: id, ...this.waiting() }));
       if (d.Status === "FINISHED") return { hasResultSet: d.HasResultSet === true };
       if (d.Status === "FAILED") throw new StatementFailedError(id, d.Error ?? "unknown error");
       if (d.Status === "ABORTED") throw new StatementAbortedError(id);
@@ -85,16 +111,23 @@ export class SdkDataApi implements DataApi {
     }
   }
 
+  private waiting() {
+    return this.waitTimeSeconds !== undefined ? { WaitTimeSeconds: this.waitTimeSeconds } : {};
+  }
+
   async batch(sqls: readonly string[]): Promise<void> {
-    const { Id } = await this.client.send(
-      new BatchExecuteStatementCommand({ ...this.where(), Sqls: [...sqls] }),
+    const ran = await this.client.send(
+      new BatchExecuteStatementCommand({ ...this.where(), Sqls: [...sqls], ...this.waiting() }),
     );
-    await this.wait(Id as string);
+    await this.wait(ran.Id as string, ran);
   }
 
   async query(sql: string): Promise<Row[]> {
-    const { Id } = await this.client.send(new ExecuteStatementCommand({ ...this.where(), Sql: sql }));
-    const { hasResultSet } = await this.wait(Id as string);
+    const ran = await this.client.send(
+      new ExecuteStatementCommand({ ...this.where(), Sql: sql, ...this.waiting() }),
+    );
+    const Id = ran.Id;
+    const { hasResultSet } = await this.wait(Id as string, ran);
     if (!hasResultSet) return [];
     const rows: Row[] = [];
     let token: string | undefined;

@@ -1,7 +1,8 @@
 // A Redshift Data API endpoint for the local stack, answering the real @aws-sdk/client-redshift-data
 // (JSON 1.1, X-Amz-Target: RedshiftData.<Operation>) over embedded Postgres. Statements run
 // asynchronously, one at a time, through SUBMITTED → PICKED → STARTED → FINISHED / FAILED / ABORTED;
-// Redshift's limits (100 KB per statement, 40 per batch) and refusals (see dialect.ts) are enforced.
+// Redshift's limits (100 KB per statement, 40 per batch, a request's wait at most 30 s) and refusals (see
+// dialect.ts) are enforced.
 import { randomUUID } from "node:crypto";
 import { AwsJsonError, startAwsJsonServer } from "../emulators/aws-json-server";
 import { type ColumnTypes, copyLiteralInsert } from "./bulk-insert";
@@ -10,6 +11,8 @@ import { pgliteBackend, postgresBackend, type SqlBackend, type SqlResult } from 
 
 export const MAX_STATEMENT_BYTES = 100 * 1024;
 export const MAX_BATCH_STATEMENTS = 40;
+/** The most a request may wait for its statement (`WaitTimeSeconds`). */
+export const MAX_WAIT_SECONDS = 30;
 
 type Status = "SUBMITTED" | "PICKED" | "STARTED" | "FINISHED" | "FAILED" | "ABORTED";
 type Field =
@@ -358,9 +361,17 @@ export async function startRedshiftDataServer(
     return { st, sub };
   };
 
+  /** `WaitTimeSeconds` (0–30): the request answers when the statement ends or the wait runs out. */
   const waitFor = async (st: Statement, input: Record<string, unknown>) => {
-    const wait = Number(input["WaitTimeSeconds"] ?? 0);
-    if (wait > 0) await Promise.race([st.done, new Promise((r) => setTimeout(r, wait * 1000))]);
+    const wait = (input["WaitTimeSeconds"] as number | undefined) ?? 0;
+    if (!Number.isInteger(wait) || wait < 0 || wait > MAX_WAIT_SECONDS)
+      throw validation(
+        `1 validation error detected: Value '${wait}' at 'waitTimeSeconds' failed to satisfy constraint: Member must have value between 0 and ${MAX_WAIT_SECONDS}`,
+      );
+    if (wait === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([st.done, new Promise((r) => (timer = setTimeout(r, wait * 1000)))]);
+    clearTimeout(timer);
   };
 
   const describeSub = (s: SubStatement) => ({
@@ -375,11 +386,15 @@ export async function startRedshiftDataServer(
     ...(s.error !== undefined ? { Error: s.error } : {}),
   });
 
+  // The status as of the answer: FINISHED when the statement ended within the request's wait.
   const submitted = (st: Statement) => ({
     Id: st.id,
     CreatedAt: seconds(st.createdAt),
     Database: st.database,
     ...(st.workgroup !== undefined ? { WorkgroupName: st.workgroup } : { ClusterIdentifier: st.cluster }),
+    Status: st.status,
+    ...(st.status === "FINISHED" ? { HasResultSet: st.hasResultSet } : {}),
+    RedshiftPid: process.pid,
   });
 
   const ops: Record<string, (input: Record<string, unknown>) => Promise<unknown>> = {
@@ -405,6 +420,7 @@ export async function startRedshiftDataServer(
     },
     DescribeStatement: async (input) => {
       const { st, sub } = find(input["Id"]);
+      await waitFor(st, input);
       if (sub !== undefined) return describeSub(sub);
       return {
         ...describeSub(st),

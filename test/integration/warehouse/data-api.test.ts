@@ -10,6 +10,8 @@ import {
 } from "@aws-sdk/client-redshift-data";
 import { expect } from "chai";
 import { clientOptions, localAwsConfig } from "../../../consumers/aws/clients";
+import { SdkDataApi } from "../../../consumers/warehouse/data-api";
+import { StatementFailedError } from "../../../consumers/warehouse/errors";
 import { type RedshiftDataServer, startRedshiftDataServer } from "../../../local/redshift-data/server";
 import { TIME_AND_DECIMAL_FIELDS } from "../../fixtures/warehouse-rows";
 
@@ -252,5 +254,90 @@ describe("local Redshift Data API endpoint, through the real SDK v3 client", fun
     expect(page1.NextToken).to.be.a("string");
     const aborted = await client.send(new ListStatementsCommand({ Status: "ABORTED" }));
     expect(aborted.Statements?.map((s) => s.Id)).to.deep.equal([queued.Id]);
+  });
+
+  it("waits for a statement when asked (WaitTimeSeconds, at most 30): the answer carries its status", async () => {
+    const waited = await client.send(
+      new BatchExecuteStatementCommand({ ...where, Sqls: ["SELECT 1", "SELECT 2"], WaitTimeSeconds: 10 }),
+    );
+    expect([waited.Status, waited.HasResultSet]).to.deep.equal(["FINISHED", true]);
+    const ddl = await client.send(
+      new ExecuteStatementCommand({ ...where, Sql: "CREATE TABLE waited (n INT)", WaitTimeSeconds: 10 }),
+    );
+    expect([ddl.Status, ddl.HasResultSet]).to.deep.equal(["FINISHED", false]);
+    // Unasked, the answer comes before the statement has run: it waits for pglite in another thread.
+    const slow = await client.send(
+      new ExecuteStatementCommand({ ...where, Sql: "SELECT count(*) FROM generate_series(1, 2000000)" }),
+    );
+    expect(slow.Status).to.be.oneOf(["SUBMITTED", "PICKED", "STARTED"]);
+    const described = await client.send(new DescribeStatementCommand({ Id: slow.Id, WaitTimeSeconds: 20 }));
+    expect(described.Status).to.equal("FINISHED");
+    expect(described.ResultRows).to.equal(1);
+    const tooLong = await client
+      .send(new ExecuteStatementCommand({ ...where, Sql: "SELECT 1", WaitTimeSeconds: 31 }))
+      .catch((e: Error) => e);
+    expect((tooLong as Error).name).to.equal("ValidationException");
+    expect((tooLong as Error).message).to.include("waitTimeSeconds");
+  });
+
+  describe("SdkDataApi", () => {
+    /** The Data API operations the client sent, in order. */
+    function counted(): { client: RedshiftDataClient; sent: string[] } {
+      const sent: string[] = [];
+      const c = new RedshiftDataClient({
+        ...clientOptions(localAwsConfig({ redshiftData: server.endpoint }), "redshiftData"),
+        maxAttempts: 1,
+      });
+      c.middlewareStack.add(
+        (next, context) => (args) => {
+          sent.push(String(context.commandName).replace(/Command$/, ""));
+          return next(args);
+        },
+        { step: "initialize" },
+      );
+      return { client: c, sent };
+    }
+    const target = { database: "dev", workgroupName: "flightpulse-local" };
+
+    it("runs a batch that ends within the request's wait with no DescribeStatement (a describe answers the whole SQL)", async () => {
+      const { client: c, sent } = counted();
+      try {
+        const api = new SdkDataApi(c, target);
+        await api.batch(["CREATE TABLE sdk_waited (n INT)", "INSERT INTO sdk_waited VALUES (1), (2)"]);
+        expect(sent).to.deep.equal(["BatchExecuteStatement"]);
+        expect(await api.query("SELECT sum(n) AS total FROM sdk_waited")).to.deep.equal([{ total: 3 }]);
+        expect(sent).to.deep.equal(["BatchExecuteStatement", "ExecuteStatement", "GetStatementResult"]);
+      } finally {
+        c.destroy();
+      }
+    });
+
+    it("describes a failed batch for its error, and polls when told not to wait", async () => {
+      const { client: c, sent } = counted();
+      try {
+        const failed = await new SdkDataApi(c, target)
+          .batch(["SELECT * FROM sdk_no_such_table"])
+          .catch((e: unknown) => e);
+        expect(failed).to.be.instanceOf(StatementFailedError);
+        expect((failed as Error).message).to.include('relation "sdk_no_such_table" does not exist');
+        expect(sent).to.deep.equal(["BatchExecuteStatement", "DescribeStatement"]);
+        sent.length = 0;
+        await new SdkDataApi(c, target, { waitTimeSeconds: 0, sleep: async () => {} }).batch([
+          "SELECT count(*) FROM generate_series(1, 500000)",
+        ]);
+        expect(sent[0]).to.equal("BatchExecuteStatement");
+        expect(sent.slice(1)).to.include("DescribeStatement");
+      } finally {
+        c.destroy();
+      }
+    });
+
+    it("refuses a wait the Data API refuses", () => {
+      for (const waitTimeSeconds of [31, -1, 1.5])
+        expect(() => new SdkDataApi(client, target, { waitTimeSeconds })).to.throw(
+          RangeError,
+          /waitTimeSeconds must be a whole number of seconds from 0 to 30/,
+        );
+    });
   });
 });
