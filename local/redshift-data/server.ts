@@ -361,13 +361,18 @@ export async function startRedshiftDataServer(
     return { st, sub };
   };
 
-  /** `WaitTimeSeconds` (0–30): the request answers when the statement ends or the wait runs out. */
-  const waitFor = async (st: Statement, input: Record<string, unknown>) => {
+  /** A request's `WaitTimeSeconds` (0–30), refused before anything is submitted. */
+  const waitSeconds = (input: Record<string, unknown>): number => {
     const wait = (input["WaitTimeSeconds"] as number | undefined) ?? 0;
     if (!Number.isInteger(wait) || wait < 0 || wait > MAX_WAIT_SECONDS)
       throw validation(
         `1 validation error detected: Value '${wait}' at 'waitTimeSeconds' failed to satisfy constraint: Member must have value between 0 and ${MAX_WAIT_SECONDS}`,
       );
+    return wait;
+  };
+
+  /** The request answers when the statement ends or its wait runs out. */
+  const waitFor = async (st: Statement, wait: number) => {
     if (wait === 0) return;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([st.done, new Promise((r) => (timer = setTimeout(r, wait * 1000)))]);
@@ -401,8 +406,9 @@ export async function startRedshiftDataServer(
     ExecuteStatement: async (input) => {
       const sql = input["Sql"];
       if (typeof sql !== "string" || sql.trim() === "") throw validation("Sql is required");
+      const wait = waitSeconds(input);
       const st = submit(input, [sql], false);
-      await waitFor(st, input);
+      await waitFor(st, wait);
       return submitted(st);
     },
     BatchExecuteStatement: async (input) => {
@@ -414,13 +420,15 @@ export async function startRedshiftDataServer(
           `1 validation error detected: Value at 'sqls' failed to satisfy constraint: Member must have length less than or equal to ${MAX_BATCH_STATEMENTS}`,
         );
       }
+      const wait = waitSeconds(input);
       const st = submit(input, sqls as string[], true);
-      await waitFor(st, input);
+      await waitFor(st, wait);
       return submitted(st);
     },
     DescribeStatement: async (input) => {
+      const wait = waitSeconds(input);
       const { st, sub } = find(input["Id"]);
-      await waitFor(st, input);
+      await waitFor(st, wait);
       if (sub !== undefined) return describeSub(sub);
       return {
         ...describeSub(st),

@@ -274,10 +274,22 @@ describe("local Redshift Data API endpoint, through the real SDK v3 client", fun
     expect(described.Status).to.equal("FINISHED");
     expect(described.ResultRows).to.equal(1);
     const tooLong = await client
-      .send(new ExecuteStatementCommand({ ...where, Sql: "SELECT 1", WaitTimeSeconds: 31 }))
+      .send(
+        new ExecuteStatementCommand({ ...where, Sql: "CREATE TABLE never_run (n INT)", WaitTimeSeconds: 31 }),
+      )
       .catch((e: Error) => e);
     expect((tooLong as Error).name).to.equal("ValidationException");
     expect((tooLong as Error).message).to.include("waitTimeSeconds");
+    // Refused before it was submitted: a statement queued after it finds no such table.
+    const after = await client.send(
+      new ExecuteStatementCommand({
+        ...where,
+        Sql: "SELECT to_regclass('never_run') IS NULL",
+        WaitTimeSeconds: 10,
+      }),
+    );
+    const never = await client.send(new GetStatementResultCommand({ Id: after.Id }));
+    expect(never.Records?.[0]?.[0]?.booleanValue).to.equal(true);
   });
 
   describe("SdkDataApi", () => {
