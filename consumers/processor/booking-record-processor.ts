@@ -570,12 +570,16 @@ export class BookingRecordProcessor implements RecordProcessor {
     }
   }
 
-  /** Makes what the sinks buffer durable: the manifests not yet written, the warehouse's rows, the baselines. */
+  /**
+   * Makes what the sinks buffer for this shard durable: the manifests its events changed, the warehouse's
+   * rows (the loader's buffer is shared and flushed whole: one MERGE per table for every shard's rows), the
+   * baselines.
+   */
   private async flushSinks(): Promise<void> {
     const warehouse = this.d.warehouse;
     // Different stores: side by side.
     await Promise.all([
-      this.retry("manifest write", () => this.d.manifests.flush()),
+      this.retry("manifest write", () => this.d.manifests.flush(this.shardId)),
       warehouse !== undefined ? this.retry("warehouse flush", () => warehouse.flush()) : undefined,
     ]);
     const baselines = this.d.demand?.baselines;

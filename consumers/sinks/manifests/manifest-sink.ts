@@ -1,11 +1,12 @@
 // The seat-manifest sink: folds a batch's schedule and booking events into each touched flight's manifest
 // in memory and writes each flight with one conditional write, either at the end of every batch or, with
-// `writeAt: "flush"`, once per flush (the processor flushes before every checkpoint, so a checkpoint still
-// covers only durable manifests, with a flight written once per checkpoint interval instead of once per
-// batch). Flights are held in a cache because a route, and so its flights, belongs to one shard and one
-// worker at a time; the flights a batch finds uncached are read together (BatchGetItem). A lost
-// optimistic-concurrency race (the shard moved) re-reads and re-applies the events not yet written; the
-// fold is idempotent and order-independent, so nothing is counted twice and nothing is lost.
+// `writeAt: "flush"`, once per flush (each shard's processor flushes the flights its events changed before
+// its checkpoint, so a checkpoint still covers only durable manifests, with a flight written once per
+// checkpoint interval instead of once per batch). Flights are held in a cache because a route, and so its
+// flights, belongs to one shard and one worker at a time; the flights a batch finds uncached are read
+// together (BatchGetItem). A lost optimistic-concurrency race (the shard moved) re-reads and re-applies the
+// events not yet written; the fold is idempotent and order-independent, so nothing is counted twice and
+// nothing is lost.
 import { type FlightEvent, flightKey } from "../../../analytics/events";
 import { sortableSequence } from "../rejected/rejected-record";
 import { applyToManifest, type FlightManifest, figuresOf, type ManifestEvent } from "./flight-manifest";
@@ -56,6 +57,8 @@ interface HeldFlight {
   current: HeldState;
   /** Events in `current` that the store may not have: re-applied to a fresh read after a lost race. */
   unwritten: ManifestEvent[];
+  /** The shard each of `unwritten` came from, in step with it: whose checkpoint waits for them. */
+  unwrittenShards: string[];
   /** Changes of `current` so far, and how many of them the store has. */
   changes: number;
   written: number;
@@ -67,6 +70,8 @@ type HeldState = Pick<StoredManifest, "manifest" | "applied">;
 
 interface BatchGroup {
   readonly events: ManifestEvent[];
+  /** Each event's shard, in step with `events`. */
+  readonly shards: string[];
   readonly maxSeq: Map<string, string>;
 }
 
@@ -126,7 +131,10 @@ export class ManifestSink {
       const current = { manifest, applied };
       const target = h ?? this.hold(flight, undefined, current);
       target.current = current;
-      for (const e of group.events) target.unwritten.push(e);
+      for (let i = 0; i < group.events.length; i++) {
+        target.unwritten.push(group.events[i] as ManifestEvent);
+        target.unwrittenShards.push(group.shards[i] as string);
+      }
       target.changes++;
       this.dirty.add(target);
       this.unwrittenEvents += group.events.length;
@@ -154,9 +162,19 @@ export class ManifestSink {
     return changes.sort((a, b) => (a.flight < b.flight ? -1 : 1));
   }
 
-  /** Writes every flight changed before the call; resolves when the store has them all. */
-  async flush(): Promise<void> {
-    await this.pooled([...this.dirty], (h) => this.writeFlight(h));
+  /**
+   * Writes every flight changed before the call; resolves when the store has them all. With `shardId`, only
+   * the flights holding that shard's unwritten events, which are what its checkpoint must cover: a route's
+   * flights belong to one shard, and written at every shard's checkpoint a busy flight would be written
+   * once per shard per interval (four times with four shards) instead of once at its own shard's. Flights
+   * left behind by a shard this worker lost go at a full flush (`maxUnwrittenEvents`) or their shard's next.
+   */
+  async flush(shardId?: string): Promise<void> {
+    const due =
+      shardId === undefined
+        ? [...this.dirty]
+        : [...this.dirty].filter((h) => h.unwrittenShards.includes(shardId));
+    await this.pooled(due, (h) => this.writeFlight(h));
     this.trim();
   }
 
@@ -173,10 +191,11 @@ export class ManifestSink {
       const key = flightKey(e.flightNumber, e.departureDate);
       let group = byFlight.get(key);
       if (group === undefined) {
-        group = { events: [], maxSeq: new Map() };
+        group = { events: [], shards: [], maxSeq: new Map() };
         byFlight.set(key, group);
       }
       group.events.push(e);
+      group.shards.push(input.shardId);
       const seq = sortableSequence(input.sequenceNumber, input.subSequenceNumber);
       if ((group.maxSeq.get(input.shardId) ?? "") < seq) group.maxSeq.set(input.shardId, seq);
     }
@@ -204,6 +223,7 @@ export class ManifestSink {
       durable,
       current,
       unwritten: [],
+      unwrittenShards: [],
       changes: 0,
       written: 0,
       writing: undefined,
@@ -252,6 +272,7 @@ export class ManifestSink {
         h.durable = next;
         h.written = upTo;
         h.unwritten.splice(0, count);
+        h.unwrittenShards.splice(0, count);
         this.unwrittenEvents -= count;
         if (h.written === h.changes) this.dirty.delete(h);
         return;

@@ -24,8 +24,12 @@ const rec = (data: Uint8Array | string, seq: number): UserRecord => ({
   aggregated: false,
 });
 
-function setup(batchFails: unknown[] = [], manifestWrites: "batch" | "flush" = "batch") {
-  const store = new InMemoryManifestStore();
+function setup(
+  batchFails: unknown[] = [],
+  manifestWrites: "batch" | "flush" = "batch",
+  store = new InMemoryManifestStore(),
+  manifests = new ManifestSink({ store, writeAt: manifestWrites }),
+) {
   const rejected = new InMemoryRejectedSink();
   const loaded: string[][] = [];
   const api: DataApi = {
@@ -46,7 +50,7 @@ function setup(batchFails: unknown[] = [], manifestWrites: "batch" | "flush" = "
     },
   };
   const processor = new BookingRecordProcessor({
-    manifests: new ManifestSink({ store, writeAt: manifestWrites }),
+    manifests,
     rejected,
     warehouse,
     log: silentLogger,
@@ -58,7 +62,18 @@ function setup(batchFails: unknown[] = [], manifestWrites: "batch" | "flush" = "
   });
   const checkpoints: number[] = [];
   const checkpointer = { checkpoint: async () => checkpoints.push(t) > 0 };
-  return { store, rejected, loaded, counters, processor, checkpointer, checkpoints, clock, alerts };
+  return {
+    store,
+    manifests,
+    rejected,
+    loaded,
+    counters,
+    processor,
+    checkpointer,
+    checkpoints,
+    clock,
+    alerts,
+  };
 }
 
 describe("booking record processor", () => {
@@ -141,6 +156,31 @@ describe("booking record processor", () => {
     expect(seatsAtCheckpoint, "both batches durable when the checkpoint is written").to.deep.equal([5]);
     expect(s.counters.sinkErrors).to.equal(2);
     expect(s.store.writes, "one write for the flight's two batches").to.equal(1);
+  });
+
+  it("at a shard's checkpoint writes the manifests its events changed, not another shard's on the same sink", async () => {
+    const a = setup([], "flush");
+    const b = setup([], "flush", a.store, a.manifests);
+    await a.processor.initialize({ shardId: "shardId-000000000000", startingPosition: TRIM_HORIZON });
+    await b.processor.initialize({ shardId: "shardId-000000000001", startingPosition: TRIM_HORIZON });
+    const booking = (eventId: string, flightNumber: string) =>
+      rec(
+        encodeEvent(
+          sampleEvents.bookingCreated({ eventId, bookingRef: eventId.toUpperCase(), flightNumber }),
+        ),
+        1,
+      );
+    await b.processor.processRecords({ records: [booking("bbbbbb", "FH202")], checkpointer: b.checkpointer });
+    await a.processor.processRecords({ records: [booking("aaaaaa", "FH101")], checkpointer: a.checkpointer });
+    a.clock.advance(10_000);
+    await a.processor.processRecords({ records: [], checkpointer: a.checkpointer });
+    expect(a.checkpoints).to.have.length(1);
+    expect([...a.store.items.keys()], "shard 1's flight waits for shard 1's checkpoint").to.deep.equal([
+      "FH101:2026-12-01",
+    ]);
+    b.clock.advance(10_000);
+    await b.processor.processRecords({ records: [], checkpointer: b.checkpointer });
+    expect([...a.store.items.keys()].sort()).to.deep.equal(["FH101:2026-12-01", "FH202:2026-12-01"]);
   });
 
   it("holds the shard while the warehouse keeps failing: no checkpoint, one operations alert, resumes when it recovers", async () => {

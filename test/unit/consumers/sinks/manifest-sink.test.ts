@@ -266,6 +266,44 @@ describe("manifest sink, writing at flush", () => {
     expect(store.writes, "a flush with nothing changed writes nothing").to.equal(2);
   });
 
+  it("flushes for a shard the flights its events changed, leaving another shard's to its own flush", async () => {
+    const [a, b] = ["shardId-000000000000", "shardId-000000000001"];
+    const store = new InMemoryManifestStore();
+    const sink = new ManifestSink({ store, writeAt: "flush" });
+    await sink.apply(inputs([schedule, book("AAAAAA", 2)], a));
+    await sink.apply(inputs([book("ZZZZZZ", 1, "z", "FH202")], b));
+    await sink.flush(a);
+    expect(store.writes, "only shard a's flight").to.equal(1);
+    expect(await seatsIn(store)).to.equal(2);
+    expect(await store.get("FH202:2026-12-01")).to.equal(undefined);
+    expect(sink.unwrittenFlights).to.equal(1);
+    // A flight holding both shards' events (a reshard moved its route) goes at either one's flush, whole.
+    await sink.apply(inputs([book("YYYYYY", 2, "y", "FH202")], a, 3));
+    await sink.flush(a);
+    expect(await seatsIn(store, "FH202:2026-12-01")).to.equal(3);
+    expect(sink.unwrittenFlights).to.equal(0);
+    await sink.flush(b);
+    expect(store.writes, "shard b's event went with shard a's flush").to.equal(2);
+  });
+
+  it("a shard's flush waits for a write under way that holds its events", async () => {
+    const store = new GatedStore();
+    const sink = new ManifestSink({ store, writeAt: "flush" });
+    await sink.apply(inputs([schedule, book("AAAAAA", 2)], "shardId-000000000000"));
+    store.hold();
+    const everything = sink.flush();
+    let done = false;
+    const mine = sink.flush("shardId-000000000000").then(() => {
+      done = true;
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(done, "resolved before its events were written").to.equal(false);
+    store.open();
+    await Promise.all([everything, mine]);
+    expect(await seatsIn(store)).to.equal(2);
+    expect(store.writes, "written once").to.equal(1);
+  });
+
   it("writes the same manifests as writing every batch, for any batching of the same events", async () => {
     await fc.assert(
       fc.asyncProperty(
