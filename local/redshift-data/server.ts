@@ -13,6 +13,8 @@ export const MAX_STATEMENT_BYTES = 100 * 1024;
 export const MAX_BATCH_STATEMENTS = 40;
 /** The most a request may wait for its statement (`WaitTimeSeconds`). */
 export const MAX_WAIT_SECONDS = 30;
+/** How long the service keeps a statement's description and results. */
+const STATEMENT_TTL_MS = 24 * 3_600_000;
 
 type Status = "SUBMITTED" | "PICKED" | "STARTED" | "FINISHED" | "FAILED" | "ABORTED";
 type Field =
@@ -36,6 +38,8 @@ interface SubStatement {
 }
 
 interface Statement extends SubStatement {
+  /** Its place in submission order from 1 (`RedshiftQueryId`). */
+  queryId: number;
   database: string;
   workgroup?: string;
   cluster?: string;
@@ -171,6 +175,12 @@ export interface RedshiftDataServerOptions {
   readonly backend?: SqlBackend;
   /** Records per GetStatementResult page (default 1000). */
   readonly pageSize?: number;
+  /**
+   * Ended statements kept to be described, listed and read (default 10,000); the oldest go first, and
+   * none outlives 24 hours, as in the service. Each holds its SQL and results: kept without end, a
+   * long-running local stack's endpoint would grow by every batch it ever loaded.
+   */
+  readonly retainStatements?: number;
 }
 
 export interface RedshiftDataServer {
@@ -197,6 +207,21 @@ export async function startRedshiftDataServer(
   const order: string[] = [];
   const queue: Statement[] = [];
   let running = false;
+  let lastQueryId = 0;
+  const retain = options.retainStatements ?? 10_000;
+  const ended = (st: Statement) =>
+    st.status === "FINISHED" || st.status === "FAILED" || st.status === "ABORTED";
+  /** Forgets the oldest ended statements past the retention (by count, or 24 hours old). */
+  const prune = () => {
+    const expired = Date.now() - STATEMENT_TTL_MS;
+    for (;;) {
+      const oldest = statements.get(order[0] ?? "");
+      if (oldest === undefined || !ended(oldest)) return;
+      if (order.length <= retain && oldest.createdAt >= expired) return;
+      statements.delete(oldest.id);
+      order.shift();
+    }
+  };
 
   const runOne = async (
     sub: SubStatement,
@@ -290,6 +315,7 @@ export async function startRedshiftDataServer(
       for (const s of st.subs) s.status = "PICKED";
       await execute(st).catch((e) => fail(st, e));
       st.finish();
+      prune();
     }
     running = false;
   };
@@ -332,6 +358,7 @@ export async function startRedshiftDataServer(
     const st: Statement = {
       ...sub(sqls.join("; "), 0),
       id,
+      queryId: ++lastQueryId,
       database: (input["Database"] as string | undefined) ?? "dev",
       ...(workgroup !== undefined ? { workgroup } : {}),
       ...(cluster !== undefined ? { cluster } : {}),
@@ -435,7 +462,7 @@ export async function startRedshiftDataServer(
         Database: st.database,
         ...(st.workgroup !== undefined ? { WorkgroupName: st.workgroup } : { ClusterIdentifier: st.cluster }),
         RedshiftPid: process.pid,
-        RedshiftQueryId: order.indexOf(st.id) + 1,
+        RedshiftQueryId: st.queryId,
         ...(st.isBatch ? { SubStatements: st.subs.map(describeSub) } : {}),
       };
     },

@@ -292,6 +292,31 @@ describe("local Redshift Data API endpoint, through the real SDK v3 client", fun
     expect(never.Records?.[0]?.[0]?.booleanValue).to.equal(true);
   });
 
+  it("keeps the newest ended statements up to its retention, forgetting the oldest (each holds its SQL)", async () => {
+    const small = await startRedshiftDataServer({ backend: server.backend, retainStatements: 2 });
+    const c = new RedshiftDataClient({
+      ...clientOptions(localAwsConfig({ redshiftData: small.endpoint }), "redshiftData"),
+      maxAttempts: 1,
+    });
+    try {
+      const ids: string[] = [];
+      for (let i = 1; i <= 4; i++)
+        ids.push(
+          (await c.send(new ExecuteStatementCommand({ ...where, Sql: `SELECT ${i}`, WaitTimeSeconds: 10 })))
+            .Id as string,
+        );
+      const listed = await c.send(new ListStatementsCommand({}));
+      expect(listed.Statements?.map((s) => s.Id)).to.deep.equal([ids[3], ids[2]]);
+      const forgotten = await c.send(new DescribeStatementCommand({ Id: ids[0] })).catch((e: Error) => e);
+      expect((forgotten as Error).name).to.equal("ResourceNotFoundException");
+      const newest = await c.send(new DescribeStatementCommand({ Id: ids[3] }));
+      expect([newest.Status, newest.RedshiftQueryId]).to.deep.equal(["FINISHED", 4]);
+    } finally {
+      c.destroy();
+      await small.stop();
+    }
+  });
+
   describe("SdkDataApi", () => {
     /** The Data API operations the client sent, in order. */
     function counted(): { client: RedshiftDataClient; sent: string[] } {
