@@ -69,8 +69,8 @@ async function main() {
     };
     // A warm-up of each, uncounted: pglite's WebAssembly is compiled to optimised code only once hot, and
     // whichever ran first would pay for it.
-    await direct(N / 5);
-    await viaApi(N / 5);
+    await direct(Math.ceil(N / 5));
+    await viaApi(Math.ceil(N / 5));
     const directs: Measurement[] = [];
     const apis: Measurement[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
