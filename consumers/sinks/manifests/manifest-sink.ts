@@ -55,13 +55,11 @@ interface HeldFlight {
   durable: StoredManifest | undefined;
   /** `durable` with every event applied since (the version is `durable`'s). */
   current: HeldState;
-  /** Events in `current` that the store may not have: re-applied to a fresh read after a lost race. */
+  /**
+   * Events in `current` that the store may not have (none: the store has `current`): re-applied to a fresh
+   * read after a lost race.
+   */
   unwritten: ManifestEvent[];
-  /** The shard each of `unwritten` came from, in step with it: whose checkpoint waits for them. */
-  unwrittenShards: string[];
-  /** Changes of `current` so far, and how many of them the store has. */
-  changes: number;
-  written: number;
   /** The write under way, if any (one at a time per flight). */
   writing: Promise<void> | undefined;
 }
@@ -70,14 +68,19 @@ type HeldState = Pick<StoredManifest, "manifest" | "applied">;
 
 interface BatchGroup {
   readonly events: ManifestEvent[];
-  /** Each event's shard, in step with `events`. */
-  readonly shards: string[];
   readonly maxSeq: Map<string, string>;
 }
 
+/**
+ * Whether the flight holds events of `shard` the store lacks: what it has applied of the shard is past
+ * what its durable item has (after a lost race the fresh item may already have them: then it lacks none).
+ */
+const lacksShard = (h: HeldFlight, shard: string): boolean =>
+  (h.current.applied[shard] ?? "") > (h.durable?.applied[shard] ?? "");
+
 export class ManifestSink {
   private readonly held = new Map<string, HeldFlight>();
-  /** Flights with changes the store does not have. */
+  /** Flights with unwritten events. */
   private readonly dirty = new Set<HeldFlight>();
   private unwrittenEvents = 0;
   private readonly cacheSize: number;
@@ -131,11 +134,7 @@ export class ManifestSink {
       const current = { manifest, applied };
       const target = h ?? this.hold(flight, undefined, current);
       target.current = current;
-      for (let i = 0; i < group.events.length; i++) {
-        target.unwritten.push(group.events[i] as ManifestEvent);
-        target.unwrittenShards.push(group.shards[i] as string);
-      }
-      target.changes++;
+      for (const e of group.events) target.unwritten.push(e);
       this.dirty.add(target);
       this.unwrittenEvents += group.events.length;
       changed.push({ h: target, before: stored?.manifest });
@@ -171,9 +170,7 @@ export class ManifestSink {
    */
   async flush(shardId?: string): Promise<void> {
     const due =
-      shardId === undefined
-        ? [...this.dirty]
-        : [...this.dirty].filter((h) => h.unwrittenShards.includes(shardId));
+      shardId === undefined ? [...this.dirty] : [...this.dirty].filter((h) => lacksShard(h, shardId));
     await this.pooled(due, (h) => this.writeFlight(h));
     this.trim();
   }
@@ -191,11 +188,10 @@ export class ManifestSink {
       const key = flightKey(e.flightNumber, e.departureDate);
       let group = byFlight.get(key);
       if (group === undefined) {
-        group = { events: [], shards: [], maxSeq: new Map() };
+        group = { events: [], maxSeq: new Map() };
         byFlight.set(key, group);
       }
       group.events.push(e);
-      group.shards.push(input.shardId);
       const seq = sortableSequence(input.sequenceNumber, input.subSequenceNumber);
       if ((group.maxSeq.get(input.shardId) ?? "") < seq) group.maxSeq.set(input.shardId, seq);
     }
@@ -223,9 +219,6 @@ export class ManifestSink {
       durable,
       current,
       unwritten: [],
-      unwrittenShards: [],
-      changes: 0,
-      written: 0,
       writing: undefined,
     };
     this.held.set(flight, h);
@@ -252,7 +245,7 @@ export class ManifestSink {
   /** Writes what the store lacks of one flight; a write already under way is waited for first. */
   private async writeFlight(h: HeldFlight): Promise<void> {
     while (h.writing !== undefined) await h.writing;
-    if (h.written === h.changes) return;
+    if (h.unwritten.length === 0) return;
     h.writing = this.put(h);
     try {
       await h.writing;
@@ -264,17 +257,14 @@ export class ManifestSink {
   private async put(h: HeldFlight): Promise<void> {
     const maxRaces = this.options.maxRaces ?? 5;
     for (let attempt = 0; attempt < maxRaces; attempt++) {
-      // Batches applied while this write is out are in neither `upTo` nor `count`: still dirty after it.
-      const upTo = h.changes;
+      // Batches applied while this write is out are not in `count`: still unwritten after it.
       const count = h.unwritten.length;
       const next: StoredManifest = { ...h.current, version: (h.durable?.version ?? 0) + 1 };
       if (await this.options.store.put(next, h.durable?.version)) {
         h.durable = next;
-        h.written = upTo;
         h.unwritten.splice(0, count);
-        h.unwrittenShards.splice(0, count);
         this.unwrittenEvents -= count;
-        if (h.written === h.changes) this.dirty.delete(h);
+        if (h.unwritten.length === 0) this.dirty.delete(h);
         return;
       }
       // Another writer got there first: its item, plus what it lacks of ours.
