@@ -56,7 +56,6 @@ const fieldValue = (f: Field): string | number | boolean | null => {
 
 /** What a request that ran or waited for a statement says of it. */
 interface StatementStatus {
-  readonly Id?: string | undefined;
   readonly Status?: string | undefined;
   readonly HasResultSet?: boolean | undefined;
 }
@@ -126,8 +125,8 @@ export class SdkDataApi implements DataApi {
     const ran = await this.client.send(
       new ExecuteStatementCommand({ ...this.where(), Sql: sql, ...this.waiting() }),
     );
-    const Id = ran.Id;
-    const { hasResultSet } = await this.wait(Id as string, ran);
+    const Id = ran.Id as string;
+    const { hasResultSet } = await this.wait(Id, ran);
     if (!hasResultSet) return [];
     const rows: Row[] = [];
     let token: string | undefined;
