@@ -171,10 +171,19 @@ export function toCsv(insert: LiteralInsert, typeOf: ReadonlyMap<string, number>
 export type ColumnTypes = Map<string, ReadonlyMap<string, number>>;
 
 /**
+ * The table and columns `sql` inserts into when it has the shape of an INSERT of literals (its values not
+ * read yet), as one key: consecutive statements with the same key may load as one COPY.
+ */
+export function literalInsertTarget(sql: string): string | undefined {
+  const head = HEAD.exec(sql);
+  if (head === null) return undefined;
+  const columns = (head[2] as string).split(",").map((c) => c.trim().toLowerCase());
+  return `${(head[1] as string).toLowerCase()} (${columns.join(", ")})`;
+}
+
+/**
  * Runs `sql` as COPY when it is a literal multi-row INSERT COPY can load to the same effect; the rows
- * loaded, or undefined when the caller must run the INSERT itself (nothing has been changed then). Inside
- * a transaction the COPY runs under a savepoint, so a failed one leaves the transaction usable. `types`
- * caches the tables' column types: the caller clears it when anything but such an INSERT runs.
+ * loaded, or undefined when the caller must run the INSERT itself (nothing has been changed then).
  */
 export async function copyLiteralInsert(
   backend: SqlBackend,
@@ -182,22 +191,57 @@ export async function copyLiteralInsert(
   inTransaction: boolean,
   types: ColumnTypes = new Map(),
 ): Promise<number | undefined> {
+  return (await copyLiteralInserts(backend, [sql], inTransaction, types))?.[0];
+}
+
+/**
+ * Runs consecutive literal INSERTs into one table's same columns as one COPY (a COPY costs pglite about
+ * as much to start as to read a statement's 500 rows: one per batch instead of one per statement halved
+ * the loads' COPY time); the rows each statement loaded, or undefined when the caller must run the
+ * statements itself (nothing has been changed then) — any of them not such an INSERT, a value COPY would
+ * read differently, or a COPY that failed. Inside a transaction the COPY runs under a savepoint, so a
+ * failed one leaves the transaction usable. `types` caches the tables' column types: the caller clears it
+ * when anything but such an INSERT runs.
+ */
+export async function copyLiteralInserts(
+  backend: SqlBackend,
+  sqls: readonly string[],
+  inTransaction: boolean,
+  types: ColumnTypes = new Map(),
+): Promise<number[] | undefined> {
   if (backend.copyCsv === undefined) return undefined;
-  const insert = parseLiteralInsert(sql);
-  if (insert === undefined || insert.rows.length === 0) return undefined;
-  let typeOf = types.get(insert.table);
+  const inserts: LiteralInsert[] = [];
+  for (const sql of sqls) {
+    const insert = parseLiteralInsert(sql);
+    if (insert === undefined || insert.rows.length === 0) return undefined;
+    const first = inserts[0];
+    if (
+      first !== undefined &&
+      (insert.table !== first.table || insert.columns.join() !== first.columns.join())
+    )
+      return undefined;
+    inserts.push(insert);
+  }
+  const [first] = inserts;
+  if (first === undefined) return undefined;
+  let typeOf = types.get(first.table);
   if (typeOf === undefined) {
     const columns = await backend.query(
-      `SELECT attname, atttypid FROM pg_attribute WHERE attrelid = to_regclass('${insert.table}') AND attnum > 0 AND NOT attisdropped`,
+      `SELECT attname, atttypid FROM pg_attribute WHERE attrelid = to_regclass('${first.table}') AND attnum > 0 AND NOT attisdropped`,
     );
     typeOf = new Map(columns.rows.map(([name, type]) => [String(name), Number(type)]));
-    types.set(insert.table, typeOf);
+    types.set(first.table, typeOf);
   }
-  const csv = toCsv(insert, typeOf);
-  if (csv === undefined) return undefined;
-  const copy = `COPY ${insert.table} (${insert.columns.join(", ")}) FROM '/dev/blob' WITH (FORMAT csv)`;
+  let csv = "";
+  for (const insert of inserts) {
+    const part = toCsv(insert, typeOf);
+    if (part === undefined) return undefined;
+    csv += part;
+  }
+  const copy = `COPY ${first.table} (${first.columns.join(", ")}) FROM '/dev/blob' WITH (FORMAT csv)`;
   try {
-    return await backend.copyCsv(copy, csv, inTransaction);
+    await backend.copyCsv(copy, csv, inTransaction);
+    return inserts.map((insert) => insert.rows.length);
   } catch {
     return undefined;
   }

@@ -5,7 +5,7 @@
 // dialect.ts) are enforced.
 import { randomUUID } from "node:crypto";
 import { AwsJsonError, startAwsJsonServer } from "../emulators/aws-json-server";
-import { type ColumnTypes, copyLiteralInsert } from "./bulk-insert";
+import { type ColumnTypes, copyLiteralInsert, copyLiteralInserts, literalInsertTarget } from "./bulk-insert";
 import { bindNamed, RedshiftDialectError, toPostgres } from "./dialect";
 import { pgliteBackend, postgresBackend, type SqlBackend, type SqlResult } from "./sql-backend";
 
@@ -223,6 +223,18 @@ export async function startRedshiftDataServer(
     }
   };
 
+  // A batch's statements are translated once (grouping inserts reads them before they run), for as long as
+  // it runs.
+  const translated = new WeakMap<SubStatement, string>();
+  const postgresSql = (sub: SubStatement): string => {
+    let sql = translated.get(sub);
+    if (sql === undefined) {
+      sql = toPostgres(sub.sql).sql;
+      translated.set(sub, sql);
+    }
+    return sql;
+  };
+
   const runOne = async (
     sub: SubStatement,
     params: Map<string, string>,
@@ -232,7 +244,7 @@ export async function startRedshiftDataServer(
     const started = process.hrtime.bigint();
     sub.status = "STARTED";
     sub.updatedAt = Date.now();
-    const { sql } = toPostgres(sub.sql);
+    const sql = postgresSql(sub);
     const copied =
       params.size === 0 ? await copyLiteralInsert(backend, sql, inTransaction, types) : undefined;
     // Anything else may change a table's columns: their types are read again.
@@ -260,6 +272,46 @@ export async function startRedshiftDataServer(
     sub.updatedAt = Date.now();
   };
 
+  /**
+   * The sub-statements from `from` on that insert literals into one table's same columns (the loader's
+   * staging inserts), at least the first whatever it is.
+   */
+  const insertRun = (subs: readonly SubStatement[], from: number): SubStatement[] => {
+    const targetOf = (sub: SubStatement) => {
+      try {
+        return literalInsertTarget(postgresSql(sub));
+      } catch {
+        return undefined; // Refused by the dialect: runOne reports it as the statement's error.
+      }
+    };
+    const target = targetOf(subs[from] as SubStatement);
+    let to = from + 1;
+    if (target !== undefined) while (to < subs.length && targetOf(subs[to] as SubStatement) === target) to++;
+    return subs.slice(from, to);
+  };
+
+  /** Loads a run of literal inserts as one COPY; false (nothing changed) when they must run one by one. */
+  const copyRun = async (run: readonly SubStatement[], inTransaction: boolean, types: ColumnTypes) => {
+    const started = process.hrtime.bigint();
+    const sqls = run.map(postgresSql);
+    // Anything that fails here is the statements' to report: they run one by one.
+    const copied = await copyLiteralInserts(backend, sqls, inTransaction, types).catch(() => undefined);
+    if (copied === undefined) return false;
+    const total = copied.reduce((n, rows) => n + rows, 0);
+    const ns = Number(process.hrtime.bigint() - started);
+    const now = Date.now();
+    run.forEach((sub, k) => {
+      const rows = copied[k] as number;
+      sub.hasResultSet = false;
+      sub.resultRows = rows;
+      // The COPY's time shared by rows: Redshift reports each statement's own.
+      sub.durationNs = Math.round((ns * rows) / total);
+      sub.status = "FINISHED";
+      sub.updatedAt = now;
+    });
+    return true;
+  };
+
   const fail = (s: SubStatement, e: unknown) => {
     const message = e instanceof RedshiftDialectError ? e.message : (e as Error).message;
     s.status = "FAILED";
@@ -276,16 +328,24 @@ export async function startRedshiftDataServer(
     if (transactional) await backend.query("BEGIN");
     let failed: SubStatement | undefined;
     const types: ColumnTypes = new Map();
-    for (const sub of subs) {
+    for (let i = 0; i < subs.length && failed === undefined; ) {
       if ((st.status as Status) === "ABORTED") break;
-      try {
-        await runOne(sub, st.params, transactional, types);
-      } catch (e) {
-        fail(sub, e);
-        failed = sub;
-        break;
+      const run = st.params.size === 0 ? insertRun(subs, i) : subs.slice(i, i + 1);
+      i += run.length;
+      if (run.length > 1 && (await copyRun(run, transactional, types))) continue;
+      for (const sub of run) {
+        if ((st.status as Status) === "ABORTED") break;
+        try {
+          await runOne(sub, st.params, transactional, types);
+        } catch (e) {
+          fail(sub, e);
+          failed = sub;
+          break;
+        }
       }
     }
+    // The translations are 100 KB each for the loader's batches, and the statement is kept for a day.
+    for (const sub of subs) translated.delete(sub);
     if (transactional) await backend.query(failed === undefined ? "COMMIT" : "ROLLBACK");
     if (st.isBatch) {
       for (const sub of subs)

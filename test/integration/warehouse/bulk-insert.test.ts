@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { copyLiteralInsert } from "../../../local/redshift-data/bulk-insert";
+import { copyLiteralInsert, copyLiteralInserts } from "../../../local/redshift-data/bulk-insert";
 import { pgliteBackend, type SqlBackend } from "../../../local/redshift-data/sql-backend";
 
 describe("the local warehouse's COPY fast path on pglite: the INSERT's rows and errors, faster", function () {
@@ -77,6 +77,36 @@ line', 'EUR', 0, 0, '2026-03-01', '2026-03-01 00:00:00', 'true')`,
       expect(tooLong.fastRows).to.deep.equal([]);
     });
   }
+
+  it("loads consecutive INSERTs into one table's same columns as one COPY, and leaves any mix to the INSERTs", async () => {
+    await db.query("DROP TABLE IF EXISTS many");
+    await db.query("CREATE TABLE many (id INT, name VARCHAR(8))");
+    await db.query("DROP TABLE IF EXISTS other");
+    await db.query("CREATE TABLE other (id INT, name VARCHAR(8))");
+    const rowsLoaded = await copyLiteralInserts(
+      db,
+      [
+        "INSERT INTO many (id, name) VALUES (1, 'a'), (2, 'b')",
+        "INSERT INTO many (id, name) VALUES (3, 'c')",
+      ],
+      false,
+    );
+    expect(rowsLoaded, "each statement's rows").to.deep.equal([2, 1]);
+    expect(await rowsOf("many")).to.deep.equal([
+      [1, "a"],
+      [2, "b"],
+      [3, "c"],
+    ]);
+    for (const mixed of [
+      ["INSERT INTO many (id, name) VALUES (4, 'd')", "INSERT INTO other (id, name) VALUES (5, 'e')"],
+      ["INSERT INTO many (id, name) VALUES (4, 'd')", "INSERT INTO many (name, id) VALUES ('e', 5)"],
+      ["INSERT INTO many (id, name) VALUES (4, 'd')", "INSERT INTO many (id, name) VALUES (5, 'ninechars')"],
+      ["INSERT INTO many (id, name) VALUES (4, 'd')", "DELETE FROM many"],
+    ])
+      expect(await copyLiteralInserts(db, mixed, false), mixed.join("; ")).to.equal(undefined);
+    expect(await rowsOf("many"), "nothing changed by any of them").to.have.length(3);
+    expect(await rowsOf("other")).to.deep.equal([]);
+  });
 
   it("leaves a table it cannot see to the INSERT (and its error)", async () => {
     expect(await copyLiteralInsert(db, "INSERT INTO missing (a) VALUES (1)", false)).to.equal(undefined);

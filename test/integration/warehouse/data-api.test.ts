@@ -150,6 +150,65 @@ describe("local Redshift Data API endpoint, through the real SDK v3 client", fun
     expect(d.Error).to.match(/column "a" is of type boolean but expression is of type integer/);
   });
 
+  it("loads a batch's consecutive INSERTs into one table at once, each sub-statement with its own rows and errors", async () => {
+    await server.backend.query("CREATE TABLE runs (a INT, b VARCHAR(8))");
+    const copyCsv = server.backend.copyCsv!;
+    let copies = 0;
+    server.backend.copyCsv = (sql, csv, savepoint) => {
+      copies++;
+      return copyCsv(sql, csv, savepoint);
+    };
+    try {
+      const load = async (third: string) => {
+        copies = 0;
+        const { Id } = await client.send(
+          new BatchExecuteStatementCommand({
+            ...where,
+            Sqls: [
+              "DELETE FROM runs",
+              "INSERT INTO runs (a, b) VALUES (1, 'x'), (2, 'y')",
+              "insert into RUNS (a,  b) values (3, 'z')",
+              `INSERT INTO runs (a, b) VALUES ${third}`,
+            ],
+          }),
+        );
+        const d = await finished(Id as string);
+        const rows = (await server.backend.query("SELECT a, b FROM runs ORDER BY a")).rows;
+        return { d, rows, copies };
+      };
+      const loaded = await load("(4, 'w'), (5, 'v'), (6, 'u')");
+      expect(loaded.d.Status).to.equal("FINISHED");
+      expect(loaded.d.SubStatements?.map((s) => [s.Status, s.ResultRows])).to.deep.equal([
+        ["FINISHED", 0],
+        ["FINISHED", 2],
+        ["FINISHED", 1],
+        ["FINISHED", 3],
+      ]);
+      expect(loaded.copies, "the three INSERTs in one load").to.equal(1);
+      expect(loaded.rows).to.deep.equal([
+        [1, "x"],
+        [2, "y"],
+        [3, "z"],
+        [4, "w"],
+        [5, "v"],
+        [6, "u"],
+      ]);
+      // Too long for VARCHAR(8) in the third: its own error, on its own sub-statement, nothing loaded.
+      const refused = await load("(4, 'w'), (5, 'ninechars')");
+      expect(refused.d.Status).to.equal("FAILED");
+      expect(refused.d.SubStatements?.map((s) => [s.Status, s.ResultRows])).to.deep.equal([
+        ["FINISHED", 6],
+        ["FINISHED", 2],
+        ["FINISHED", 1],
+        ["FAILED", -1],
+      ]);
+      expect(refused.d.Error).to.match(/value too long for type character varying\(8\) \(sub-statement 4\)$/);
+      expect(refused.rows, "the batch rolled back").to.deep.equal(loaded.rows);
+    } finally {
+      server.backend.copyCsv = copyCsv;
+    }
+  });
+
   it("returns results by position, like Redshift: two columns with one name stay two", async () => {
     // Prepare: two flights on one route and one on another, so the two counts differ.
     await server.backend.query("CREATE TABLE legs (flight VARCHAR(32), route VARCHAR(7))");
