@@ -1,9 +1,10 @@
 // The warehouse loader: micro-batches rows per table and flushes them by row count, buffered bytes or age,
 // in as few BatchExecuteStatements as Redshift's 40-statement limit allows (each table's staging insert +
-// MERGE on the key, see batch-builder.ts; small tables share a call). Flushes run
-// one at a time; retryable failures are retried with backoff and jitter; a failed flush keeps its rows
-// buffered (MERGE makes re-sending harmless). add() waits while too much is buffered, so a slow warehouse
-// slows the consumer instead of growing memory without bound. flush() is the barrier a checkpoint waits on.
+// MERGE on the key, see batch-builder.ts; small tables share a call). Flushes run one at a time, and the
+// callers waiting for the next one share it; retryable failures are retried with backoff and jitter; a
+// failed flush keeps its rows buffered (MERGE makes re-sending harmless). add() waits while too much is
+// buffered, so a slow warehouse slows the consumer instead of growing memory without bound. flush() is
+// the barrier a checkpoint waits on.
 import { BATCH_LIMIT_STATEMENTS, type BatchLimits, buildBatches, REDSHIFT_LIMITS } from "./batch-builder";
 import type { DataApi, Row } from "./data-api";
 import { isRetryable } from "./errors";
@@ -75,6 +76,8 @@ export class WarehouseLoader {
   private bufferedBytes = 0;
   private ageTimer: unknown;
   private chain: Promise<void> = Promise.resolve();
+  /** The flush every caller shares until it starts. */
+  private queued: Promise<void> | undefined;
   private closed = false;
   private readonly timer: Timer;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -124,9 +127,19 @@ export class WarehouseLoader {
     while (this.bufferedBytes > (this.o.maxBufferedBytes ?? 64 * 1024 * 1024)) await this.flush();
   }
 
-  /** Loads everything buffered so far; resolves when it is committed in the warehouse. */
+  /**
+   * Loads everything buffered so far; resolves when it is committed in the warehouse. Callers share a
+   * flush that has not started yet (group commit): a worker's shards checkpoint at about the same moments,
+   * and each asking for a flush of its own after the one under way made three small loads out of one.
+   */
   flush(): Promise<void> {
-    const run = this.chain.then(() => this.flushNow());
+    if (this.queued !== undefined) return this.queued;
+    const run = this.chain.then(() => {
+      // From here on the buffers are taken: a caller now needs the flush after this one.
+      this.queued = undefined;
+      return this.flushNow();
+    });
+    this.queued = run;
     this.chain = run.catch(() => {});
     return run;
   }

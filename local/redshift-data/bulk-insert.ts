@@ -56,115 +56,229 @@ function numberAt(sql: string, at: number): number {
   return i;
 }
 
+/** The table and columns of an INSERT of literals' head, and where its values start. */
+interface InsertHead {
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly valuesAt: number;
+}
+
+function insertHead(sql: string): InsertHead | undefined {
+  const head = HEAD.exec(sql);
+  if (head === null) return undefined;
+  const columns = (head[2] as string).split(",").map((c) => c.replace(/^[ \t\n\r]+|[ \t\n\r]+$/g, ""));
+  if (columns.some((c) => !IDENTIFIER.test(c))) return undefined;
+  // Unquoted identifiers fold to lower case, as Postgres reads them.
+  return {
+    table: (head[1] as string).toLowerCase(),
+    columns: columns.map((c) => c.toLowerCase()),
+    valuesAt: head[0].length,
+  };
+}
+
+const STRING = 0;
+const NUMBER = 1;
+const BOOL = 2;
+const NULL = 3;
+type Kind = typeof STRING | typeof NUMBER | typeof BOOL | typeof NULL;
+
+/**
+ * Reads the rows of literals from `at` to the statement's end, calling `value` with each value's kind and
+ * text (a string's content unquoted, a number as written, "true"/"false", "" for NULL) and its column,
+ * and `rowEnd` after each row; false where the statement is anything else (quoted identifiers,
+ * expressions, casts, DEFAULT, E'' strings, backslashes in strings, a row of the wrong width) or a
+ * callback said false. No object per value: the loader's statements hold ~5,000 values each.
+ */
+function scanRows(
+  sql: string,
+  at: number,
+  width: number,
+  value: (kind: Kind, text: string, column: number) => boolean,
+  rowEnd: () => void,
+): boolean {
+  let i = at;
+  const skipSpace = () => {
+    while (isSpace(sql.charCodeAt(i))) i++;
+  };
+  for (;;) {
+    if (sql.charCodeAt(i) !== 40 /* ( */) return false;
+    i++;
+    let column = 0;
+    for (;;) {
+      skipSpace();
+      if (column === width) return false;
+      if (sql.charCodeAt(i) === 39 /* ' */) {
+        let text = "";
+        let from = i + 1;
+        for (;;) {
+          const quote = sql.indexOf("'", from);
+          if (quote < 0) return false;
+          text += sql.slice(from, quote);
+          if (sql.charCodeAt(quote + 1) === 39) {
+            text += "'";
+            from = quote + 2;
+          } else {
+            i = quote + 1;
+            break;
+          }
+        }
+        // A backslash means different things under different settings: the INSERT path decides.
+        if (text.includes("\\") || !value(STRING, text, column)) return false;
+      } else {
+        const numberEnd = numberAt(sql, i);
+        if (
+          numberEnd > i &&
+          !isWordChar(sql.charCodeAt(numberEnd)) &&
+          sql.charCodeAt(numberEnd) !== 46 /* . */
+        ) {
+          if (!value(NUMBER, sql.slice(i, numberEnd), column)) return false;
+          i = numberEnd;
+        } else {
+          WORD.lastIndex = i;
+          const word = WORD.exec(sql);
+          if (word === null) return false;
+          const w = (word[1] as string).toUpperCase();
+          const ok =
+            w === "NULL" ? value(NULL, "", column) : value(BOOL, w === "TRUE" ? "true" : "false", column);
+          if (!ok) return false;
+          i = WORD.lastIndex;
+        }
+      }
+      column++;
+      skipSpace();
+      const c = sql.charCodeAt(i);
+      if (c === 44 /* , */) i++;
+      else if (c === 41 /* ) */) break;
+      else return false;
+    }
+    i++;
+    if (column !== width) return false;
+    rowEnd();
+    skipSpace();
+    if (sql.charCodeAt(i) === 44) {
+      i++;
+      skipSpace();
+    } else break;
+  }
+  if (sql.charCodeAt(i) === 59 /* ; */) {
+    i++;
+    skipSpace();
+  }
+  return i === sql.length;
+}
+
 /**
  * The table, columns and literal rows of `INSERT INTO t (a, b) VALUES (…), (…)`, or undefined for any
  * other statement (quoted identifiers, expressions, casts, DEFAULT, E'' strings, backslashes in strings).
  */
 export function parseLiteralInsert(sql: string): LiteralInsert | undefined {
-  const head = HEAD.exec(sql);
-  if (head === null) return undefined;
-  const columns = (head[2] as string).split(",").map((c) => c.replace(/^[ \t\n\r]+|[ \t\n\r]+$/g, ""));
-  if (columns.some((c) => !IDENTIFIER.test(c))) return undefined;
+  const head = insertHead(sql);
+  if (head === undefined) return undefined;
   const rows: Literal[][] = [];
-  let i = head[0].length;
-  const skipSpace = () => {
-    while (isSpace(sql.charCodeAt(i))) i++;
-  };
-  for (;;) {
-    if (sql[i] !== "(") return undefined;
-    i++;
-    const row: Literal[] = [];
-    for (;;) {
-      skipSpace();
-      const value = literalAt(sql, i);
-      if (value === undefined) return undefined;
-      row.push(value.literal);
-      i = value.end;
-      skipSpace();
-      if (sql[i] === ",") i++;
-      else if (sql[i] === ")") break;
-      else return undefined;
-    }
-    i++;
-    if (row.length !== columns.length) return undefined;
-    rows.push(row);
-    skipSpace();
-    if (sql[i] === ",") {
-      i++;
-      skipSpace();
-    } else break;
-  }
-  if (sql[i] === ";") {
-    i++;
-    skipSpace();
-  }
-  if (i !== sql.length) return undefined;
-  // Unquoted identifiers fold to lower case, as Postgres reads them.
-  return { table: (head[1] as string).toLowerCase(), columns: columns.map((c) => c.toLowerCase()), rows };
-}
-
-function literalAt(sql: string, at: number): { literal: Literal; end: number } | undefined {
-  if (sql[at] === "'") {
-    let text = "";
-    let from = at + 1;
-    for (;;) {
-      const quote = sql.indexOf("'", from);
-      if (quote < 0) return undefined;
-      text += sql.slice(from, quote);
-      if (sql[quote + 1] === "'") {
-        text += "'";
-        from = quote + 2;
-      } else {
-        // A backslash means different things under different settings: the INSERT path decides.
-        if (text.includes("\\")) return undefined;
-        return { literal: { kind: "string", text }, end: quote + 1 };
-      }
-    }
-  }
-  const numberEnd = numberAt(sql, at);
-  if (numberEnd > at && !isWordChar(sql.charCodeAt(numberEnd)) && sql[numberEnd] !== ".")
-    return { literal: { kind: "number", text: sql.slice(at, numberEnd) }, end: numberEnd };
-  WORD.lastIndex = at;
-  const word = WORD.exec(sql);
-  if (word === null) return undefined;
-  const w = (word[1] as string).toUpperCase();
-  const literal: Literal = w === "NULL" ? { kind: "null" } : { kind: "bool", value: w === "TRUE" };
-  return { literal, end: WORD.lastIndex };
+  let row: Literal[] = [];
+  const read = scanRows(
+    sql,
+    head.valuesAt,
+    head.columns.length,
+    (kind, text) => {
+      row.push(
+        kind === STRING || kind === NUMBER
+          ? { kind: kind === STRING ? "string" : "number", text }
+          : kind === BOOL
+            ? { kind: "bool", value: text === "true" }
+            : { kind: "null" },
+      );
+      return true;
+    },
+    () => {
+      rows.push(row);
+      row = [];
+    },
+  );
+  return read ? { table: head.table, columns: head.columns, rows } : undefined;
 }
 
 /** int2, int4, int8, numeric, float4, float8. */
 const NUMERIC_TYPES = new Set([21, 23, 20, 1700, 700, 701]);
 const BOOL_TYPE = 16;
 
-const csvValue = (v: Literal): string => {
-  switch (v.kind) {
-    case "null":
+/** A value as a CSV field for a column of `type`, or undefined where COPY would read it differently. */
+function csvField(kind: Kind, text: string, type: number): string | undefined {
+  switch (kind) {
+    case NULL:
       return "";
-    case "bool":
-      return v.value ? "true" : "false";
-    case "number":
-      return v.text;
-    case "string":
-      return v.text.includes('"') ? `"${v.text.replace(/"/g, '""')}"` : `"${v.text}"`;
+    case BOOL:
+      return type === BOOL_TYPE ? text : undefined;
+    case NUMBER:
+      return NUMERIC_TYPES.has(type) ? text : undefined;
+    default:
+      return text.includes('"') ? `"${text.replace(/"/g, '""')}"` : `"${text}"`;
   }
+}
+
+const KIND_OF: Readonly<Record<Literal["kind"], Kind>> = {
+  string: STRING,
+  number: NUMBER,
+  bool: BOOL,
+  null: NULL,
 };
+const textOf = (v: Literal): string =>
+  v.kind === "bool" ? String(v.value) : v.kind === "null" ? "" : v.text;
+
+/** Each column's type in `typeOf`, or undefined when one is missing. */
+function columnTypes(columns: readonly string[], typeOf: ReadonlyMap<string, number>): number[] | undefined {
+  const types = columns.map((c) => typeOf.get(c));
+  return types.some((t) => t === undefined) ? undefined : (types as number[]);
+}
 
 /** The insert's rows as COPY's CSV, or undefined where a value's kind does not suit its column. */
 export function toCsv(insert: LiteralInsert, typeOf: ReadonlyMap<string, number>): string | undefined {
-  const types = insert.columns.map((c) => typeOf.get(c));
-  if (types.some((t) => t === undefined)) return undefined;
+  const types = columnTypes(insert.columns, typeOf);
+  if (types === undefined) return undefined;
   let csv = "";
   for (const row of insert.rows) {
     for (let c = 0; c < row.length; c++) {
       const v = row[c] as Literal;
-      const type = types[c] as number;
-      if (v.kind === "number" && !NUMERIC_TYPES.has(type)) return undefined;
-      if (v.kind === "bool" && type !== BOOL_TYPE) return undefined;
-      csv += c === 0 ? csvValue(v) : `,${csvValue(v)}`;
+      const field = csvField(KIND_OF[v.kind], textOf(v), types[c] as number);
+      if (field === undefined) return undefined;
+      csv += c === 0 ? field : `,${field}`;
     }
     csv += "\n";
   }
   return csv;
+}
+
+/**
+ * What `toCsv(parseLiteralInsert(sql))` gives, read straight from the statement's text: the loader's
+ * statements hold ~5,000 values each, and an object per value cost more than writing the CSV.
+ */
+export function insertToCsv(
+  sql: string,
+  typeOf: ReadonlyMap<string, number>,
+): { csv: string; rows: number } | undefined {
+  const head = insertHead(sql);
+  const types = head === undefined ? undefined : columnTypes(head.columns, typeOf);
+  if (head === undefined || types === undefined) return undefined;
+  const parts: string[] = [];
+  let rows = 0;
+  const read = scanRows(
+    sql,
+    head.valuesAt,
+    types.length,
+    (kind, text, column) => {
+      const field = csvField(kind, text, types[column] as number);
+      if (field === undefined) return false;
+      if (column > 0) parts.push(",");
+      parts.push(field);
+      return true;
+    },
+    () => {
+      parts.push("\n");
+      rows++;
+    },
+  );
+  const csv = read ? parts.join("") : "";
+  return read ? { csv, rows } : undefined;
 }
 
 /** Column types by table, read once per batch: a batch's INSERTs all load the staging table it created. */
@@ -175,10 +289,8 @@ export type ColumnTypes = Map<string, ReadonlyMap<string, number>>;
  * read yet), as one key: consecutive statements with the same key may load as one COPY.
  */
 export function literalInsertTarget(sql: string): string | undefined {
-  const head = HEAD.exec(sql);
-  if (head === null) return undefined;
-  const columns = (head[2] as string).split(",").map((c) => c.trim().toLowerCase());
-  return `${(head[1] as string).toLowerCase()} (${columns.join(", ")})`;
+  const head = insertHead(sql);
+  return head === undefined ? undefined : `${head.table} (${head.columns.join(", ")})`;
 }
 
 /**
@@ -210,19 +322,16 @@ export async function copyLiteralInserts(
   types: ColumnTypes = new Map(),
 ): Promise<number[] | undefined> {
   if (backend.copyCsv === undefined) return undefined;
-  const inserts: LiteralInsert[] = [];
+  const heads: InsertHead[] = [];
   for (const sql of sqls) {
-    const insert = parseLiteralInsert(sql);
-    if (insert === undefined || insert.rows.length === 0) return undefined;
-    const first = inserts[0];
-    if (
-      first !== undefined &&
-      (insert.table !== first.table || insert.columns.join() !== first.columns.join())
-    )
+    const head = insertHead(sql);
+    if (head === undefined) return undefined;
+    const first = heads[0];
+    if (first !== undefined && (head.table !== first.table || head.columns.join() !== first.columns.join()))
       return undefined;
-    inserts.push(insert);
+    heads.push(head);
   }
-  const [first] = inserts;
+  const [first] = heads;
   if (first === undefined) return undefined;
   let typeOf = types.get(first.table);
   if (typeOf === undefined) {
@@ -233,15 +342,17 @@ export async function copyLiteralInserts(
     types.set(first.table, typeOf);
   }
   let csv = "";
-  for (const insert of inserts) {
-    const part = toCsv(insert, typeOf);
+  const rows: number[] = [];
+  for (const sql of sqls) {
+    const part = insertToCsv(sql, typeOf);
     if (part === undefined) return undefined;
-    csv += part;
+    csv += part.csv;
+    rows.push(part.rows);
   }
   const copy = `COPY ${first.table} (${first.columns.join(", ")}) FROM '/dev/blob' WITH (FORMAT csv)`;
   try {
     await backend.copyCsv(copy, csv, inTransaction);
-    return inserts.map((insert) => insert.rows.length);
+    return rows;
   } catch {
     return undefined;
   }

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { parseLiteralInsert, toCsv } from "../../../local/redshift-data/bulk-insert";
+import { insertToCsv, parseLiteralInsert, toCsv } from "../../../local/redshift-data/bulk-insert";
 
 describe("the local warehouse's COPY fast path: which INSERTs it reads", () => {
   it("reads a multi-row INSERT of literals: quotes doubled, newlines, numbers, NULL and booleans", () => {
@@ -88,5 +88,63 @@ describe("the local warehouse's COPY fast path: which INSERTs it reads", () => {
     expect(toCsv(insert, new Map([...types, ["s", 1043], ["n", 1043]]))).to.equal(undefined);
     expect(toCsv(insert, new Map([...types, ["b", 23]]))).to.equal(undefined);
     expect(toCsv(insert, new Map([["s", 1043]]))).to.equal(undefined);
+  });
+
+  it("reads a statement straight into CSV exactly as parsing it and writing the parse as CSV does", () => {
+    const types = new Map([
+      ["a", 1043], // varchar
+      ["b", 1700], // numeric
+      ["c", 16], // boolean
+      ["d", 1114], // timestamp
+    ]);
+    // Values of every kind, in every column: each suits some columns and not others.
+    const values = [
+      "'x'",
+      "'it''s'",
+      "'say \"hi\"'",
+      "''",
+      "'a\\b'",
+      "-1.5",
+      "2e3",
+      "7",
+      "NULL",
+      "true",
+      "FALSE",
+      "1.",
+      "DEFAULT",
+    ];
+    let seed = 7;
+    const pick = <T>(xs: readonly T[]): T => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return xs[seed % xs.length] as T;
+    };
+    const statements = [
+      "INSERT INTO t (a) VALUES ('x'), ('y');",
+      "INSERT INTO t (a, b) VALUES ('x')",
+      "INSERT INTO t (a) VALUES ('x') RETURNING a",
+      "INSERT INTO t (e) VALUES ('x')",
+      "DELETE FROM t",
+    ];
+    for (let n = 0; n < 400; n++) {
+      const columns = ["a", "b", "c", "d"].slice(0, 1 + (n % 4));
+      const rows = Array.from(
+        { length: 1 + (n % 3) },
+        () => `(${columns.map(() => pick(values)).join(pick([", ", ",", " ,\n"]))})`,
+      );
+      statements.push(`INSERT INTO t (${columns.join(", ")}) VALUES ${rows.join(", ")}`);
+    }
+    let read = 0;
+    for (const sql of statements) {
+      const parsed = parseLiteralInsert(sql);
+      const csv = parsed === undefined ? undefined : toCsv(parsed, types);
+      const direct = insertToCsv(sql, types);
+      expect(direct?.csv, sql).to.equal(csv);
+      if (csv !== undefined) {
+        expect(direct?.rows, sql).to.equal(parsed?.rows.length);
+        read++;
+      }
+    }
+    // Both outcomes well represented: statements read into CSV and statements left to the INSERT.
+    expect(read).to.be.within(40, statements.length - 40);
   });
 });

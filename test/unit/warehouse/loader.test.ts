@@ -189,6 +189,51 @@ describe("warehouse loader", () => {
     expect(batches.length).to.be.greaterThan(0);
   });
 
+  it("has callers asking while a flush runs share the next one (group commit), each resolved once its rows are in", async () => {
+    // A warehouse that holds each call until released.
+    const released: (() => void)[] = [];
+    const loads: number[] = [];
+    const api: DataApi = {
+      batch: (sqls) => {
+        loads.push(sqls.filter((s) => s.startsWith("INSERT")).length);
+        return new Promise<void>((r) => released.push(r));
+      },
+      query: async () => [],
+    };
+    const loader = new WarehouseLoader({ api, timer: manualTimer().timer });
+    const settle = () => new Promise((r) => setImmediate(r));
+    await loader.add("booking_facts", [fact(1)]);
+    const first = loader.flush();
+    await settle();
+    // Two shards' checkpoints while the first load runs: one flush after it, for both.
+    await loader.add("booking_facts", [fact(2)]);
+    const second = loader.flush();
+    await loader.add("booking_facts", [fact(3)]);
+    const third = loader.flush();
+    released.shift()?.();
+    await first;
+    await settle();
+    expect(loads, "one load under way, one for both callers").to.have.length(2);
+    // A row arriving while the shared load runs waits for a flush of its own; the callers do not.
+    let resolved = 0;
+    for (const caller of [second, third])
+      caller.then(() => {
+        if (loader.stats.rowsLoaded === 3) resolved++;
+      });
+    await loader.add("booking_facts", [fact(4)]);
+    released.shift()?.();
+    await settle();
+    expect(resolved, "both callers resolved, with their rows in").to.equal(2);
+    expect(loads).to.have.length(2);
+    expect(loader.buffered.rows).to.equal(1);
+    const fourth = loader.flush();
+    await settle();
+    released.shift()?.();
+    await fourth;
+    expect(loader.stats.rowsLoaded).to.equal(4);
+    expect(loads).to.have.length(3);
+  });
+
   it("loads small tables together in one call, and a big one across as many as the 40-statement limit needs", async () => {
     const { api, batches } = fakeApi();
     const loader = new WarehouseLoader({ api, timer: manualTimer().timer });
