@@ -54,10 +54,24 @@ export function scanTimestamp(b: Uint8Array, s: number, out: Float64Array, slot:
 }
 
 const SCANNED = new Float64Array(1);
+/**
+ * The characters parseTimestamp scans, as bytes: one array for every call (a Buffer per call cost the
+ * warehouse loader more than the scan). Longer than the longest timestamp the pattern matches (35).
+ */
+const SCRATCH = new Uint8Array(64);
 
 /** Epoch ms of a timestamp string, or undefined if it does not match the pattern or is no real instant. */
 export function parseTimestamp(iso: string): number | undefined {
-  const end = scanTimestamp(Buffer.from(iso, "latin1"), 0, SCANNED, 0);
+  if (iso.length >= SCRATCH.length) return undefined;
+  for (let k = 0; k < iso.length; k++) {
+    const c = iso.charCodeAt(k);
+    // Only ASCII can be part of a timestamp (as bytes, the one-pass decoder sees UTF-8 as above 127).
+    if (c > 127) return undefined;
+    SCRATCH[k] = c;
+  }
+  // A byte no pattern reads ends the scan at the string's end.
+  SCRATCH[iso.length] = 0;
+  const end = scanTimestamp(SCRATCH, 0, SCANNED, 0);
   return end === iso.length ? SCANNED[0] : undefined;
 }
 

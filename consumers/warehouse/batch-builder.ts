@@ -45,8 +45,16 @@ export function timestamp(v: Value): Value {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`;
 }
 
-const render = (value: Value | undefined, type: ColumnType): string =>
-  literal(type === "timestamp" ? timestamp(value ?? null) : (value ?? null));
+/** A row as `(v1, v2, …)` in the table's column order: a loop, not an array of literals joined, per row. */
+function tupleOf(row: Row, columns: TableSpec["columns"]): string {
+  let tuple = "(";
+  for (let i = 0; i < columns.length; i++) {
+    const [column, type] = columns[i] as TableSpec["columns"][number];
+    const value = row[column] ?? null;
+    tuple += (i === 0 ? "" : ", ") + literal(type === "timestamp" ? timestamp(value) : value);
+  }
+  return `${tuple})`;
+}
 
 export const stagingTable = (spec: TableSpec) => `stage_${spec.table}`;
 
@@ -82,7 +90,7 @@ export function buildBatches(
   let tuples: string[] = [];
   let bytes = prefixBytes;
   for (const row of unique) {
-    const tuple = `(${spec.columns.map(([c, type]) => render(row[c], type)).join(", ")})`;
+    const tuple = tupleOf(row, spec.columns);
     const tupleBytes = Buffer.byteLength(tuple);
     if (prefixBytes + tupleBytes > limits.maxStatementBytes)
       throw new RowTooLargeError(spec.table, tupleBytes);

@@ -221,5 +221,15 @@ describe("event decoder", () => {
       expect(parseTimestamp("1900-02-29T00:00:00Z")).to.equal(undefined);
       expect(parseTimestamp("2000-02-29T00:00:00Z")).to.equal(Date.parse("2000-02-29T00:00:00Z"));
     });
+    it("rejects what only looks like one: a character whose low byte is a digit, text after it, anything longer", () => {
+      // U+0130 and U+0131 end in the bytes of "0" and "1"; read as Latin-1 bytes they were taken for digits.
+      expect(parseTimestamp("2026-11-2\u0130T14:05:00Z")).to.equal(undefined);
+      expect(parseTimestamp("\u0132026-11-22T14:05:00Z")).to.equal(undefined);
+      expect(parseTimestamp("2026-11-22T14:05:00ZZ")).to.equal(undefined);
+      expect(parseTimestamp("2026-11-22T14:05:00.1234567890Z")).to.equal(undefined);
+      expect(parseTimestamp(`2026-11-22T14:05:00.${"1".repeat(60)}Z`)).to.equal(undefined);
+      // After a longer string, a shorter one is read by itself.
+      expect(parseTimestamp("2026-11-22T14:05Z")).to.equal(Date.parse("2026-11-22T14:05Z"));
+    });
   });
 });
