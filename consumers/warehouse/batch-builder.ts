@@ -8,7 +8,7 @@ import { parseTimestamp } from "../../analytics/events/timestamps";
 import type { Row } from "./data-api";
 import { RowTooLargeError } from "./errors";
 import { literal, type Value } from "./sql-literals";
-import type { ColumnType, TableSpec } from "./warehouse-tables";
+import type { TableSpec } from "./warehouse-tables";
 
 export const STATEMENT_LIMIT_BYTES = 100 * 1024;
 export const BATCH_LIMIT_STATEMENTS = 40;

@@ -73,6 +73,8 @@ export class WarehouseLoader {
     maxStatementsPerBatch: 0,
   };
   private buffers = new Map<string, Row[]>();
+  /** Each table's share of `bufferedBytes`, for a flush of one table. */
+  private tableBytes = new Map<string, number>();
   private bufferedBytes = 0;
   private ageTimer: unknown;
   private chain: Promise<void> = Promise.resolve();
@@ -104,10 +106,13 @@ export class WarehouseLoader {
     if (rows.length === 0) return;
     const buffer = this.buffers.get(table) ?? [];
     this.buffers.set(table, buffer);
+    let bytes = 0;
     for (const row of rows) {
       buffer.push(row);
-      this.bufferedBytes += rowBytes(row);
+      bytes += rowBytes(row);
     }
+    this.bufferedBytes += bytes;
+    this.tableBytes.set(table, (this.tableBytes.get(table) ?? 0) + bytes);
     if (this.ageTimer === undefined) {
       this.ageTimer = this.timer.set(() => {
         this.ageTimer = undefined;
@@ -116,11 +121,12 @@ export class WarehouseLoader {
         });
       }, this.o.maxAgeMs ?? 10_000);
     }
-    const full =
-      buffer.length >= (this.o.maxRows ?? 20_000) ||
-      this.bufferedBytes >= (this.o.maxBytes ?? 8 * 1024 * 1024);
-    if (full) {
-      const flushing = this.flush();
+    const bytesFull = this.bufferedBytes >= (this.o.maxBytes ?? 8 * 1024 * 1024);
+    if (bytesFull || buffer.length >= (this.o.maxRows ?? 20_000)) {
+      // A table that fills its batch is loaded alone: the others wait for their age or the next full flush
+      // (a checkpoint's) rather than paying a staging table, MERGE and commit of their own each time the
+      // busiest table fills.
+      const flushing = bytesFull ? this.flush() : this.flushTable(table);
       if (this.bufferedBytes > (this.o.maxBufferedBytes ?? 64 * 1024 * 1024)) await flushing;
       else flushing.catch(() => {});
     }
@@ -144,20 +150,37 @@ export class WarehouseLoader {
     return run;
   }
 
+  /** Loads one table's buffered rows, in turn with the other flushes (not shared: it loads less). */
+  private flushTable(table: string): Promise<void> {
+    const run = this.chain.then(() => this.flushNow(table));
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.ageTimer !== undefined) this.timer.clear(this.ageTimer);
     await this.flush();
   }
 
-  private async flushNow(): Promise<void> {
-    if (this.ageTimer !== undefined) {
-      this.timer.clear(this.ageTimer);
-      this.ageTimer = undefined;
+  /** Loads everything buffered, or only `table`'s rows (the age timer then keeps running for the rest). */
+  private async flushNow(table?: string): Promise<void> {
+    let taken: Map<string, Row[]>;
+    if (table === undefined) {
+      if (this.ageTimer !== undefined) {
+        this.timer.clear(this.ageTimer);
+        this.ageTimer = undefined;
+      }
+      taken = this.buffers;
+      this.buffers = new Map();
+      this.tableBytes = new Map();
+      this.bufferedBytes = 0;
+    } else {
+      taken = new Map([[table, this.buffers.get(table) ?? []]]);
+      this.buffers.delete(table);
+      this.bufferedBytes -= this.tableBytes.get(table) ?? 0;
+      this.tableBytes.delete(table);
     }
-    const taken = this.buffers;
-    this.buffers = new Map();
-    this.bufferedBytes = 0;
     const pending = new Map(taken);
     const limits = this.o.limits ?? REDSHIFT_LIMITS;
     // Each table's batches in turn; consecutive ones share one BatchExecuteStatement (one transaction, one
@@ -194,7 +217,10 @@ export class WarehouseLoader {
       for (const [table, rows] of pending) {
         const later = this.buffers.get(table) ?? [];
         this.buffers.set(table, [...rows, ...later]);
-        for (const row of rows) this.bufferedBytes += rowBytes(row);
+        let bytes = 0;
+        for (const row of rows) bytes += rowBytes(row);
+        this.bufferedBytes += bytes;
+        this.tableBytes.set(table, (this.tableBytes.get(table) ?? 0) + bytes);
       }
       throw e;
     }

@@ -234,6 +234,36 @@ describe("warehouse loader", () => {
     expect(loads).to.have.length(3);
   });
 
+  it("loads a table that fills its batch on its own, the others at the next full flush", async () => {
+    const { api, batches } = fakeApi();
+    const loader = new WarehouseLoader({ api, maxRows: 100, timer: manualTimer().timer });
+    const tablesOf = (batch: string[]) =>
+      [...new Set(batch.filter((s) => s.startsWith("MERGE")).map((s) => s.split(" ")[2]))].sort();
+    await loader.add("rejected_events", [rejected(1), rejected(2)]);
+    await loader.add(
+      "booking_facts",
+      Array.from({ length: 100 }, (_, i) => fact(i)),
+    );
+    // The flush waits for the load before it, then loads what is left.
+    await loader.flush();
+    expect(batches.map(tablesOf)).to.deep.equal([["booking_facts"], ["rejected_events"]]);
+    expect(loader.stats.rowsLoaded).to.equal(102);
+    // Over the byte bound across tables instead: everything goes, in one flush (one call here).
+    const probe = new WarehouseLoader({ api, timer: manualTimer().timer });
+    await probe.add("rejected_events", [rejected(3)]);
+    const bytes = new WarehouseLoader({
+      api,
+      maxBytes: probe.buffered.bytes + 1,
+      timer: manualTimer().timer,
+    });
+    batches.length = 0;
+    await bytes.add("rejected_events", [rejected(3)]);
+    expect(batches, "under the bound: nothing loaded yet").to.have.length(0);
+    await bytes.add("booking_facts", [fact(200)]);
+    await bytes.flush();
+    expect(batches.map(tablesOf)).to.deep.equal([["booking_facts", "rejected_events"]]);
+  });
+
   it("loads small tables together in one call, and a big one across as many as the 40-statement limit needs", async () => {
     const { api, batches } = fakeApi();
     const loader = new WarehouseLoader({ api, timer: manualTimer().timer });
