@@ -80,6 +80,8 @@ export class WarehouseLoader {
   private chain: Promise<void> = Promise.resolve();
   /** The flush every caller shares until it starts. */
   private queued: Promise<void> | undefined;
+  /** Flushes of one table (it filled its batch) not started yet. */
+  private readonly queuedTables = new Map<string, Promise<void>>();
   private closed = false;
   private readonly timer: Timer;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -150,9 +152,18 @@ export class WarehouseLoader {
     return run;
   }
 
-  /** Loads one table's buffered rows, in turn with the other flushes (not shared: it loads less). */
+  /**
+   * Loads one table's buffered rows, in turn with the other flushes; a full flush or a flush of the same
+   * table that has not started yet covers it (every add() past maxRows asks again until one starts).
+   */
   private flushTable(table: string): Promise<void> {
-    const run = this.chain.then(() => this.flushNow(table));
+    const queued = this.queued ?? this.queuedTables.get(table);
+    if (queued !== undefined) return queued;
+    const run = this.chain.then(() => {
+      this.queuedTables.delete(table);
+      return this.flushNow(table);
+    });
+    this.queuedTables.set(table, run);
     this.chain = run.catch(() => {});
     return run;
   }

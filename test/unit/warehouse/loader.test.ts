@@ -264,6 +264,41 @@ describe("warehouse loader", () => {
     expect(batches.map(tablesOf)).to.deep.equal([["booking_facts", "rejected_events"]]);
   });
 
+  it("lets a full flush not yet started cover a table that fills its batch meanwhile", async () => {
+    const released: (() => void)[] = [];
+    let calls = 0;
+    const api: DataApi = {
+      batch: () => {
+        calls++;
+        return new Promise<void>((r) => released.push(r));
+      },
+      query: async () => [],
+    };
+    const loader = new WarehouseLoader({ api, maxRows: 100, timer: manualTimer().timer });
+    const settle = () => new Promise((r) => setImmediate(r));
+    await loader.add("rejected_events", [rejected(1)]);
+    const first = loader.flush();
+    await settle();
+    await loader.add("rejected_events", [rejected(2)]);
+    const checkpoint = loader.flush();
+    // booking_facts fills its batch while the checkpoint's flush waits: that flush will take it.
+    await loader.add(
+      "booking_facts",
+      Array.from({ length: 100 }, (_, i) => fact(i)),
+    );
+    released.shift()?.();
+    await first;
+    await settle();
+    // A row arriving while the checkpoint's load runs waits: no load of its own behind it.
+    await loader.add("booking_facts", [fact(500)]);
+    released.shift()?.();
+    await checkpoint;
+    await settle();
+    expect(calls, "the first load and the checkpoint's").to.equal(2);
+    expect(loader.stats.rowsLoaded).to.equal(102);
+    expect(loader.buffered.rows).to.equal(1);
+  });
+
   it("loads small tables together in one call, and a big one across as many as the 40-statement limit needs", async () => {
     const { api, batches } = fakeApi();
     const loader = new WarehouseLoader({ api, timer: manualTimer().timer });
