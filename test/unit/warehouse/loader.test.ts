@@ -31,6 +31,31 @@ function fakeApi(failures: unknown[] = []) {
   return { api, batches };
 }
 
+/** A Data API that holds each call until `release()`: loads under way for as long as a test needs. */
+function heldApi() {
+  const held: (() => void)[] = [];
+  let calls = 0;
+  const api: DataApi = {
+    batch: () => {
+      calls++;
+      return new Promise<void>((r) => held.push(r));
+    },
+    query: async () => [],
+  };
+  return {
+    api,
+    /** Calls made so far. */
+    get calls() {
+      return calls;
+    },
+    /** Ends the oldest call not yet ended. */
+    release: () => held.shift()?.(),
+  };
+}
+
+/** Lets every promise settled so far run its callbacks. */
+const settle = () => new Promise((r) => setImmediate(r));
+
 const rejected = (i: number): Row => ({
   shard_id: "shardId-000000000000",
   sequence_number: String(i),
@@ -190,18 +215,8 @@ describe("warehouse loader", () => {
   });
 
   it("has callers asking while a flush runs share the next one (group commit), each resolved once its rows are in", async () => {
-    // A warehouse that holds each call until released.
-    const released: (() => void)[] = [];
-    const loads: number[] = [];
-    const api: DataApi = {
-      batch: (sqls) => {
-        loads.push(sqls.filter((s) => s.startsWith("INSERT")).length);
-        return new Promise<void>((r) => released.push(r));
-      },
-      query: async () => [],
-    };
-    const loader = new WarehouseLoader({ api, timer: manualTimer().timer });
-    const settle = () => new Promise((r) => setImmediate(r));
+    const warehouse = heldApi();
+    const loader = new WarehouseLoader({ api: warehouse.api, timer: manualTimer().timer });
     await loader.add("booking_facts", [fact(1)]);
     const first = loader.flush();
     await settle();
@@ -210,10 +225,10 @@ describe("warehouse loader", () => {
     const second = loader.flush();
     await loader.add("booking_facts", [fact(3)]);
     const third = loader.flush();
-    released.shift()?.();
+    warehouse.release();
     await first;
     await settle();
-    expect(loads, "one load under way, one for both callers").to.have.length(2);
+    expect(warehouse.calls, "one load under way, one for both callers").to.equal(2);
     // A row arriving while the shared load runs waits for a flush of its own; the callers do not.
     let resolved = 0;
     for (const caller of [second, third])
@@ -221,17 +236,17 @@ describe("warehouse loader", () => {
         if (loader.stats.rowsLoaded === 3) resolved++;
       });
     await loader.add("booking_facts", [fact(4)]);
-    released.shift()?.();
+    warehouse.release();
     await settle();
     expect(resolved, "both callers resolved, with their rows in").to.equal(2);
-    expect(loads).to.have.length(2);
+    expect(warehouse.calls).to.equal(2);
     expect(loader.buffered.rows).to.equal(1);
     const fourth = loader.flush();
     await settle();
-    released.shift()?.();
+    warehouse.release();
     await fourth;
     expect(loader.stats.rowsLoaded).to.equal(4);
-    expect(loads).to.have.length(3);
+    expect(warehouse.calls).to.equal(3);
   });
 
   it("loads a table that fills its batch on its own, the others at the next full flush", async () => {
@@ -265,17 +280,8 @@ describe("warehouse loader", () => {
   });
 
   it("lets a full flush not yet started cover a table that fills its batch meanwhile", async () => {
-    const released: (() => void)[] = [];
-    let calls = 0;
-    const api: DataApi = {
-      batch: () => {
-        calls++;
-        return new Promise<void>((r) => released.push(r));
-      },
-      query: async () => [],
-    };
-    const loader = new WarehouseLoader({ api, maxRows: 100, timer: manualTimer().timer });
-    const settle = () => new Promise((r) => setImmediate(r));
+    const warehouse = heldApi();
+    const loader = new WarehouseLoader({ api: warehouse.api, maxRows: 100, timer: manualTimer().timer });
     await loader.add("rejected_events", [rejected(1)]);
     const first = loader.flush();
     await settle();
@@ -286,15 +292,15 @@ describe("warehouse loader", () => {
       "booking_facts",
       Array.from({ length: 100 }, (_, i) => fact(i)),
     );
-    released.shift()?.();
+    warehouse.release();
     await first;
     await settle();
     // A row arriving while the checkpoint's load runs waits: no load of its own behind it.
     await loader.add("booking_facts", [fact(500)]);
-    released.shift()?.();
+    warehouse.release();
     await checkpoint;
     await settle();
-    expect(calls, "the first load and the checkpoint's").to.equal(2);
+    expect(warehouse.calls, "the first load and the checkpoint's").to.equal(2);
     expect(loader.stats.rowsLoaded).to.equal(102);
     expect(loader.buffered.rows).to.equal(1);
   });
