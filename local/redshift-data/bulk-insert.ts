@@ -257,8 +257,17 @@ export function insertToCsv(
   typeOf: ReadonlyMap<string, number>,
 ): { csv: string; rows: number } | undefined {
   const head = insertHead(sql);
-  const types = head === undefined ? undefined : columnTypes(head.columns, typeOf);
-  if (head === undefined || types === undefined) return undefined;
+  return head === undefined ? undefined : csvOf(sql, head, typeOf);
+}
+
+/** insertToCsv of a statement whose head is read already. */
+function csvOf(
+  sql: string,
+  head: InsertHead,
+  typeOf: ReadonlyMap<string, number>,
+): { csv: string; rows: number } | undefined {
+  const types = columnTypes(head.columns, typeOf);
+  if (types === undefined) return undefined;
   const parts: string[] = [];
   let rows = 0;
   const read = scanRows(
@@ -277,9 +286,11 @@ export function insertToCsv(
       rows++;
     },
   );
-  const csv = read ? parts.join("") : "";
-  return read ? { csv, rows } : undefined;
+  return read ? { csv: parts.join(""), rows } : undefined;
 }
+
+/** Which table and columns a head inserts into, as one key. */
+const targetKey = (head: InsertHead) => `${head.table} (${head.columns.join(", ")})`;
 
 /** Column types by table, read once per batch: a batch's INSERTs all load the staging table it created. */
 export type ColumnTypes = Map<string, ReadonlyMap<string, number>>;
@@ -290,7 +301,7 @@ export type ColumnTypes = Map<string, ReadonlyMap<string, number>>;
  */
 export function literalInsertTarget(sql: string): string | undefined {
   const head = insertHead(sql);
-  return head === undefined ? undefined : `${head.table} (${head.columns.join(", ")})`;
+  return head === undefined ? undefined : targetKey(head);
 }
 
 /**
@@ -327,8 +338,7 @@ export async function copyLiteralInserts(
     const head = insertHead(sql);
     if (head === undefined) return undefined;
     const first = heads[0];
-    if (first !== undefined && (head.table !== first.table || head.columns.join() !== first.columns.join()))
-      return undefined;
+    if (first !== undefined && targetKey(head) !== targetKey(first)) return undefined;
     heads.push(head);
   }
   const [first] = heads;
@@ -343,8 +353,8 @@ export async function copyLiteralInserts(
   }
   let csv = "";
   const rows: number[] = [];
-  for (const sql of sqls) {
-    const part = insertToCsv(sql, typeOf);
+  for (let k = 0; k < sqls.length; k++) {
+    const part = csvOf(sqls[k] as string, heads[k] as InsertHead, typeOf);
     if (part === undefined) return undefined;
     csv += part.csv;
     rows.push(part.rows);
