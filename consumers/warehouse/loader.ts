@@ -141,15 +141,7 @@ export class WarehouseLoader {
    * and each asking for a flush of its own after the one under way made three small loads out of one.
    */
   flush(): Promise<void> {
-    if (this.queued !== undefined) return this.queued;
-    const run = this.chain.then(() => {
-      // From here on the buffers are taken: a caller now needs the flush after this one.
-      this.queued = undefined;
-      return this.flushNow();
-    });
-    this.queued = run;
-    this.chain = run.catch(() => {});
-    return run;
+    return this.queued ?? this.enqueue();
   }
 
   /**
@@ -157,13 +149,19 @@ export class WarehouseLoader {
    * table that has not started yet covers it (every add() past maxRows asks again until one starts).
    */
   private flushTable(table: string): Promise<void> {
-    const queued = this.queued ?? this.queuedTables.get(table);
-    if (queued !== undefined) return queued;
+    return this.queued ?? this.queuedTables.get(table) ?? this.enqueue(table);
+  }
+
+  /** A flush of everything (or of `table`) after the ones before it, shared until it starts. */
+  private enqueue(table?: string): Promise<void> {
     const run = this.chain.then(() => {
-      this.queuedTables.delete(table);
+      // From here on the buffers are taken: a caller now needs the flush after this one.
+      if (table === undefined) this.queued = undefined;
+      else this.queuedTables.delete(table);
       return this.flushNow(table);
     });
-    this.queuedTables.set(table, run);
+    if (table === undefined) this.queued = run;
+    else this.queuedTables.set(table, run);
     this.chain = run.catch(() => {});
     return run;
   }
