@@ -1,7 +1,9 @@
 // Polling retrieval for one shard (KCL's PollingRecordsFetcher): GetRecords from a position derived from
 // the checkpoint, KPL records de-aggregated, full-jitter exponential backoff on throttling, the iterator
 // re-opened from the last delivered record when it expires, an idle pause after an empty read, and the
-// shard's end (with its children) reported once reached.
+// shard's end (with its children) reported once reached. Closing it ends a pause under way: a worker
+// stopping (SIGTERM, a lost lease) hands its shards over without waiting out an idle second per shard.
+import { setTimeout as delay } from "node:timers/promises";
 import type { ExtendedSequenceNumber } from "../lease";
 import { isSentinel } from "../lease";
 import { afterCheckpoint, deaggregate, type KinesisRecordIn, type UserRecord } from "./kpl-aggregation";
@@ -66,7 +68,8 @@ export interface PollingFetcherOptions {
   readonly backoffMaxMs?: number;
   /** Consecutive throttled calls before giving up (default 20). */
   readonly maxThrottleRetries?: number;
-  readonly sleep?: (ms: number) => Promise<void>;
+  /** Resolves after `ms`, or early once `signal` aborts (the fetcher's close). */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly random?: () => number;
 }
 
@@ -83,18 +86,40 @@ export class PollingFetcher {
   private ended = false;
   private idleNext = false;
   readonly stats = { getRecordsCalls: 0, throttled: 0, iteratorsReopened: 0 };
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly port: KinesisReadPort,
     private readonly o: PollingFetcherOptions,
   ) {
     this.position = o.start;
-    this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.sleep = o.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined));
   }
 
   get shardEnded(): boolean {
     return this.ended;
+  }
+
+  /** No further reads: a pause under way (idle or throttled) ends now, and `next()` returns no records. */
+  close(): void {
+    this.closing.abort();
+  }
+
+  /** Sleeps `ms` unless closed first; true when the fetcher may read again. */
+  private async pause(ms: number): Promise<boolean> {
+    const signal = this.closing.signal;
+    if (!signal.aborted)
+      await new Promise<void>((resolve) => {
+        // Removed once the pause ends: an idle shard pauses every second for as long as the worker runs.
+        const done = () => {
+          signal.removeEventListener("abort", done);
+          resolve();
+        };
+        signal.addEventListener("abort", done);
+        this.sleep(ms, signal).then(done, done);
+      });
+    return !signal.aborted;
   }
 
   private startPosition(): IteratorPosition {
@@ -104,9 +129,11 @@ export class PollingFetcher {
   /** The next batch; empty when nothing new (after the idle pause). */
   async next(): Promise<FetchResult> {
     if (this.ended) return { records: [], shardEnded: true, childShards: [] };
-    if (this.idleNext) await this.sleep(this.o.idleTimeBetweenReadsMs ?? 1000);
+    const closed = { records: [], shardEnded: false, childShards: [] };
+    if (this.idleNext && !(await this.pause(this.o.idleTimeBetweenReadsMs ?? 1000))) return closed;
     let throttledInARow = 0;
     for (;;) {
+      if (this.closing.signal.aborted) return closed;
       this.iterator ??= await this.port.getShardIterator(
         this.o.streamName,
         this.o.shardId,
@@ -130,7 +157,7 @@ export class PollingFetcher {
             this.o.backoffMaxMs ?? 10_000,
             (this.o.backoffBaseMs ?? 200) * 2 ** (throttledInARow - 1),
           );
-          await this.sleep(Math.floor((this.o.random ?? Math.random)() * cap));
+          if (!(await this.pause(Math.floor((this.o.random ?? Math.random)() * cap)))) return closed;
           continue;
         }
         throw e;

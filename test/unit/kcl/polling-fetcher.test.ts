@@ -158,4 +158,66 @@ describe("polling fetcher", () => {
     ]);
     expect((await f.next()).records).to.deep.equal([]);
   });
+
+  it("ends an idle pause when closed, and makes no read after it", async () => {
+    const shard = fakeShard(5);
+    const sleeps: number[] = [];
+    const f = new PollingFetcher(shard.port, {
+      streamName: "s",
+      shardId: "a",
+      start: TRIM,
+      idleTimeBetweenReadsMs: 1000,
+      // A sleep that never ends on its own: only the close can end the pause.
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return new Promise(() => {});
+      },
+    });
+    expect((await f.next()).records).to.have.length(5);
+    expect((await f.next()).records).to.deep.equal([]);
+    const pausing = f.next();
+    await new Promise((r) => setImmediate(r));
+    expect(sleeps).to.deep.equal([1000]);
+    f.close();
+    const after = await pausing;
+    expect(after).to.deep.equal({ records: [], shardEnded: false, childShards: [] });
+    expect(await f.next()).to.deep.equal({ records: [], shardEnded: false, childShards: [] });
+    expect(shard.calls(), "no GetRecords once closed").to.equal(2);
+  });
+
+  it("ends a throttling backoff when closed", async () => {
+    const shard = fakeShard(5, { failures: { 1: "ProvisionedThroughputExceededException" } });
+    const f = new PollingFetcher(shard.port, {
+      streamName: "s",
+      shardId: "a",
+      start: TRIM,
+      random: () => 0.99,
+      sleep: () => new Promise(() => {}),
+    });
+    const backingOff = f.next();
+    await new Promise((r) => setImmediate(r));
+    f.close();
+    expect((await backingOff).records).to.deep.equal([]);
+    expect(shard.calls()).to.equal(1);
+  });
+
+  it("cancels its own timer when closed: a minute's idle pause ends at once", async () => {
+    const shard = fakeShard(0);
+    const f = new PollingFetcher(shard.port, {
+      streamName: "s",
+      shardId: "a",
+      start: TRIM,
+      idleTimeBetweenReadsMs: 60_000,
+    });
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    expect((await f.next()).records).to.deep.equal([]);
+    const before = timers();
+    const pausing = f.next();
+    await new Promise((r) => setImmediate(r));
+    expect(timers(), "the idle pause's timer").to.equal(before + 1);
+    f.close();
+    await pausing;
+    expect(timers(), "cleared, not left to hold the process up for a minute").to.equal(before);
+    expect(shard.calls()).to.equal(1);
+  });
 });

@@ -5,7 +5,7 @@ import { type Lease, newLease } from "../../../consumers/kcl/lease";
 import { LeaseCoordinator } from "../../../consumers/kcl/lease-coordinator";
 import { RuntimeMetrics } from "../../../consumers/kcl/metrics";
 import type { RecordProcessor } from "../../../consumers/kcl/record-processor";
-import type { FetchResult } from "../../../consumers/kcl/retrieval/polling-fetcher";
+import { type FetchResult, PollingFetcher } from "../../../consumers/kcl/retrieval/polling-fetcher";
 import { ShardConsumer } from "../../../consumers/kcl/shard-consumer";
 import { type ShardInfo, syncShards } from "../../../consumers/kcl/shard-sync";
 import { shutdownOnSignals } from "../../../consumers/kcl/signals";
@@ -166,6 +166,56 @@ describe("consumer runtime parts", () => {
     expect(processed).to.equal(20);
     expect(maxAhead).to.be.at.most(3 + 1);
     expect((await table.getLease("s"))?.checkpoint.sequenceNumber).to.equal("SHARD_END");
+  });
+
+  it("shuts down a shard at the tip of its stream without waiting out the idle pause between reads", async () => {
+    const table = new InMemoryLeaseRefresher();
+    await table.createLeaseIfNotExists(newLease("s", TRIM));
+    const coordinator = new LeaseCoordinator(table, { workerId: "w" });
+    await coordinator.takeOnce();
+    const calls: string[] = [];
+    let paused: () => void = () => {};
+    const pausing = new Promise<void>((r) => {
+      paused = r;
+    });
+    const fetcher = new PollingFetcher(
+      {
+        getShardIterator: async () => "0",
+        getRecords: async () => {
+          calls.push("GetRecords");
+          return { records: [], nextShardIterator: "0", millisBehindLatest: 0 };
+        },
+      },
+      {
+        streamName: "stream",
+        shardId: "s",
+        start: TRIM,
+        // The idle pause never ends on its own: only the shutdown can end it.
+        sleep: () => {
+          paused();
+          return new Promise(() => {});
+        },
+      },
+    );
+    const consumer = new ShardConsumer({
+      lease: coordinator.held()[0]!,
+      coordinator,
+      refresher: table,
+      processor: {
+        initialize: async () => {},
+        processRecords: async () => void calls.push("processRecords"),
+        leaseLost: async () => void calls.push("leaseLost"),
+        shardEnded: async () => void calls.push("shardEnded"),
+        shutdownRequested: async () => void calls.push("shutdownRequested"),
+      },
+      config: { maxPendingBatches: 3, idleTimeBetweenReadsMillis: 1000 },
+      fetcher: () => fetcher,
+    });
+    void consumer.run();
+    await pausing;
+    await consumer.requestShutdown();
+    expect(calls).to.deep.equal(["GetRecords", "shutdownRequested"]);
+    expect(consumer.state).to.equal("DONE");
   });
 
   it("tells a batch blocked in the processor that the lease went, and stops without delivering it", async () => {
