@@ -2,7 +2,7 @@
 // different worker sent them), publish the claimed ones, mark them sent. One surge gives one alert.
 import type { AlertNotice } from "./alert-notice";
 import { dedupeKeyOf } from "./alert-notice";
-import type { AlertStateStore } from "./alert-state-store";
+import type { AlertStateStore, ClaimResult } from "./alert-state-store";
 import { AlertInFlightError, AlertPublishError } from "./errors";
 import type { AlertPublisher, PublishOutcome } from "./sns-alert-publisher";
 
@@ -36,28 +36,16 @@ export class AlertSink {
     const suppressed: string[] = [];
     const alreadySent: string[] = [];
     const inFlight: string[] = [];
-    // In order: two alerts of one key in one call resolve as the earlier one claiming first.
-    for (const a of alerts) {
-      const settled = this.settled.get(a.alertId);
-      if (settled !== undefined) {
-        suppressed.push(a.alertId);
-        if (settled === "sent") alreadySent.push(a.alertId);
-        continue;
-      }
-      const r = await this.options.state.claim(
-        dedupeKeyOf(a),
-        a.alertId,
-        a.windowEnd,
-        a.cooldownMs ?? this.cooldownMs,
-      );
+    const results = await this.claimAll(alerts);
+    alerts.forEach((a, i) => {
+      const r = results[i];
       if (r === "claimed") claimed.push(a);
       else if (r === "in-flight") inFlight.push(a.alertId);
       else {
         suppressed.push(a.alertId);
-        if (r === "duplicate") alreadySent.push(a.alertId);
-        this.settle(a.alertId, r === "duplicate" ? "sent" : "refused");
+        if (r === "duplicate" || r === "sent") alreadySent.push(a.alertId);
       }
-    }
+    });
     const outcome = claimed.length === 0 ? { published: [], failed: [] } : await this.publish(claimed);
     const byId = new Map(claimed.map((a) => [a.alertId, a]));
     await Promise.all([
@@ -80,6 +68,47 @@ export class AlertSink {
     // The other worker's publish ends in "sent" (then this is a duplicate) or "failed" (then it is ours).
     if (inFlight.length > 0) throw new AlertInFlightError(inFlight);
     return { sent: outcome.published, suppressed, alreadySent };
+  }
+
+  /**
+   * Each alert's claim, in the alerts' order. Alerts of one key claim one after another, in order (two of
+   * one key in one call resolve as the earlier one claiming first); different keys claim side by side, so
+   * a window that closes a dozen routes' surges at once waits one state-table round trip, not a dozen.
+   */
+  private async claimAll(alerts: readonly AlertNotice[]): Promise<(ClaimResult | "sent" | "refused")[]> {
+    const results: (ClaimResult | "sent" | "refused")[] = new Array(alerts.length);
+    const byKey = new Map<string, number[]>();
+    alerts.forEach((a, i) => {
+      const key = dedupeKeyOf(a);
+      const group = byKey.get(key);
+      if (group === undefined) byKey.set(key, [i]);
+      else group.push(i);
+    });
+    // Settled, not all: a failed claim leaves none of the others still running behind the error.
+    const done = await Promise.allSettled(
+      [...byKey].map(async ([key, indices]) => {
+        for (const i of indices) {
+          const a = alerts[i] as AlertNotice;
+          const settled = this.settled.get(a.alertId);
+          if (settled !== undefined) {
+            results[i] = settled;
+            continue;
+          }
+          const r = await this.options.state.claim(
+            key,
+            a.alertId,
+            a.windowEnd,
+            a.cooldownMs ?? this.cooldownMs,
+          );
+          results[i] = r;
+          if (r !== "claimed" && r !== "in-flight")
+            this.settle(a.alertId, r === "duplicate" ? "sent" : "refused");
+        }
+      }),
+    );
+    const failed = done.find((d) => d.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
+    return results;
   }
 
   /**

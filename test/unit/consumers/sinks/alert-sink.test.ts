@@ -135,4 +135,45 @@ describe("alert sink", () => {
     expect(claims).to.equal(2);
     expect(calls).to.have.length(1);
   });
+
+  it("claims different subjects side by side, and one subject's alerts in order", async () => {
+    // Prepare: a state store whose claims take a tick, logging when each starts and ends.
+    const state = new InMemoryAlertStateStore();
+    const log: string[] = [];
+    let active = 0;
+    let mostActive = 0;
+    const slow = Object.assign(Object.create(state) as InMemoryAlertStateStore, {
+      claim: async (...args: Parameters<InMemoryAlertStateStore["claim"]>) => {
+        log.push(`start ${args[1]}`);
+        mostActive = Math.max(mostActive, ++active);
+        await new Promise((r) => setImmediate(r));
+        active--;
+        log.push(`end ${args[1]}`);
+        return state.claim(...args);
+      },
+    });
+    const { publisher, calls } = recordingPublisher();
+    const other = (route: string) =>
+      alert({
+        alertId: `${route}#demand_surge#${T0}`,
+        route,
+        origin: route.slice(0, 3),
+        destination: route.slice(4),
+      });
+    const first = alert();
+    const repeat = alert({ windowEnd: T0 + MIN });
+    // Act: the subject's repeat listed before the other subjects.
+    const r = await new AlertSink({ state: slow, publisher }).send([
+      first,
+      repeat,
+      other("CDG-FCO"),
+      other("AMS-MAD"),
+    ]);
+    // Assess: three subjects at once; the repeat claimed after its subject's first, and refused.
+    expect(mostActive).to.equal(3);
+    expect(log.indexOf(`start ${repeat.alertId}`)).to.be.greaterThan(log.indexOf(`end ${first.alertId}`));
+    expect(r.sent).to.deep.equal([first.alertId, other("CDG-FCO").alertId, other("AMS-MAD").alertId]);
+    expect(r.suppressed).to.deep.equal([repeat.alertId]);
+    expect(calls).to.have.length(1);
+  });
 });
