@@ -43,6 +43,10 @@ export function clientOptions(config: AwsConfig, service: AwsService) {
   }
   return {
     region: config.region,
+    // The handler chain built once per command type instead of on every call (~100 µs of CPU a request, a
+    // fifth of the SDK's own cost; docs/performance.md). Middleware must then be added before the first
+    // call, as ours is (clients are built, then used).
+    cacheMiddleware: true,
     ...(config.maxAttempts !== undefined ? { maxAttempts: config.maxAttempts } : {}),
     ...(config.credentials !== undefined ? { credentials: { ...config.credentials } } : {}),
     ...(endpoint !== undefined

@@ -1,3 +1,6 @@
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { expect } from "chai";
 import { clientOptions, createAwsClients, localAwsConfig } from "../../../consumers/aws/clients";
@@ -23,6 +26,36 @@ describe("AWS clients", () => {
     } finally {
       clients.destroy();
       plain.destroy();
+    }
+  });
+
+  it("build a command type's handler chain once, not on every call", async () => {
+    // Prepare: an endpoint that answers every request with an empty table description.
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        res.writeHead(200, { "content-type": "application/x-amz-json-1.0" });
+        res.end("{}");
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const clients = createAwsClients(localAwsConfig({ dynamodb: endpoint }));
+    const resolve = DescribeTableCommand.prototype.resolveMiddleware;
+    let built = 0;
+    DescribeTableCommand.prototype.resolveMiddleware = function (...args) {
+      built++;
+      return resolve.apply(this, args);
+    };
+    try {
+      // Act: three calls of one command type.
+      for (let i = 0; i < 3; i++) await clients.dynamodb.send(new DescribeTableCommand({ TableName: "t" }));
+      // Assess
+      expect(built).to.equal(1);
+    } finally {
+      DescribeTableCommand.prototype.resolveMiddleware = resolve;
+      clients.destroy();
+      server.close();
     }
   });
 });
