@@ -43,9 +43,9 @@ export function clientOptions(config: AwsConfig, service: AwsService) {
   }
   return {
     region: config.region,
-    // The handler chain built once per command type instead of on every call (~100 µs of CPU a request, a
-    // fifth of the SDK's own cost; docs/performance.md). Middleware must then be added before the first
-    // call, as ours is (clients are built, then used).
+    // The handler chain built once per command type instead of on every call: 71–159 µs less SDK CPU a
+    // request, measured with no network (docs/performance.md). Middleware must then be added before the
+    // first call, as ours is (clients are built, then used).
     cacheMiddleware: true,
     ...(config.maxAttempts !== undefined ? { maxAttempts: config.maxAttempts } : {}),
     ...(config.credentials !== undefined ? { credentials: { ...config.credentials } } : {}),
