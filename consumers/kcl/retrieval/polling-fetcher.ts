@@ -53,6 +53,9 @@ export interface FetchResult {
   readonly childShards: readonly { readonly shardId: string; readonly parentShards: readonly string[] }[];
 }
 
+/** What a closed fetcher returns: no records, the shard not ended. */
+const CLOSED: FetchResult = Object.freeze({ records: [], shardEnded: false, childShards: [] });
+
 export interface PollingFetcherOptions {
   readonly streamName: string;
   readonly shardId: string;
@@ -68,7 +71,7 @@ export interface PollingFetcherOptions {
   readonly backoffMaxMs?: number;
   /** Consecutive throttled calls before giving up (default 20). */
   readonly maxThrottleRetries?: number;
-  /** Resolves after `ms`, or early once `signal` aborts (the fetcher's close). */
+  /** Resolves after `ms`, or as soon as `signal` aborts (the fetcher's close); the default does both. */
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly random?: () => number;
 }
@@ -108,18 +111,8 @@ export class PollingFetcher {
 
   /** Sleeps `ms` unless closed first; true when the fetcher may read again. */
   private async pause(ms: number): Promise<boolean> {
-    const signal = this.closing.signal;
-    if (!signal.aborted)
-      await new Promise<void>((resolve) => {
-        // Removed once the pause ends: an idle shard pauses every second for as long as the worker runs.
-        const done = () => {
-          signal.removeEventListener("abort", done);
-          resolve();
-        };
-        signal.addEventListener("abort", done);
-        this.sleep(ms, signal).then(done, done);
-      });
-    return !signal.aborted;
+    if (!this.closing.signal.aborted) await this.sleep(ms, this.closing.signal);
+    return !this.closing.signal.aborted;
   }
 
   private startPosition(): IteratorPosition {
@@ -129,11 +122,10 @@ export class PollingFetcher {
   /** The next batch; empty when nothing new (after the idle pause). */
   async next(): Promise<FetchResult> {
     if (this.ended) return { records: [], shardEnded: true, childShards: [] };
-    const closed = { records: [], shardEnded: false, childShards: [] };
-    if (this.idleNext && !(await this.pause(this.o.idleTimeBetweenReadsMs ?? 1000))) return closed;
+    if (this.idleNext && !(await this.pause(this.o.idleTimeBetweenReadsMs ?? 1000))) return CLOSED;
     let throttledInARow = 0;
     for (;;) {
-      if (this.closing.signal.aborted) return closed;
+      if (this.closing.signal.aborted) return CLOSED;
       this.iterator ??= await this.port.getShardIterator(
         this.o.streamName,
         this.o.shardId,
@@ -157,7 +149,7 @@ export class PollingFetcher {
             this.o.backoffMaxMs ?? 10_000,
             (this.o.backoffBaseMs ?? 200) * 2 ** (throttledInARow - 1),
           );
-          if (!(await this.pause(Math.floor((this.o.random ?? Math.random)() * cap)))) return closed;
+          if (!(await this.pause(Math.floor((this.o.random ?? Math.random)() * cap)))) return CLOSED;
           continue;
         }
         throw e;

@@ -51,6 +51,10 @@ function fakeShard(
   return { port, positions, calls: () => calls };
 }
 
+/** A sleep that never ends on its own: only the fetcher's close ends it. */
+const untilClosed = (_ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+
 const text = (r: { data: Uint8Array }) => Buffer.from(r.data).toString();
 const TRIM = { sequenceNumber: "TRIM_HORIZON", subSequenceNumber: 0 };
 
@@ -167,10 +171,9 @@ describe("polling fetcher", () => {
       shardId: "a",
       start: TRIM,
       idleTimeBetweenReadsMs: 1000,
-      // A sleep that never ends on its own: only the close can end the pause.
-      sleep: (ms) => {
+      sleep: (ms, signal) => {
         sleeps.push(ms);
-        return new Promise(() => {});
+        return untilClosed(ms, signal);
       },
     });
     expect((await f.next()).records).to.have.length(5);
@@ -192,7 +195,7 @@ describe("polling fetcher", () => {
       shardId: "a",
       start: TRIM,
       random: () => 0.99,
-      sleep: () => new Promise(() => {}),
+      sleep: untilClosed,
     });
     const backingOff = f.next();
     await new Promise((r) => setImmediate(r));

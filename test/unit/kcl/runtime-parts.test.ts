@@ -190,10 +190,10 @@ describe("consumer runtime parts", () => {
         streamName: "stream",
         shardId: "s",
         start: TRIM,
-        // The idle pause never ends on its own: only the shutdown can end it.
-        sleep: () => {
+        // The idle pause never ends on its own: only the shutdown (closing the fetcher) can end it.
+        sleep: (_ms, signal) => {
           paused();
-          return new Promise(() => {});
+          return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
         },
       },
     );
