@@ -5,6 +5,7 @@ import {
   type KinesisReadPort,
   PollingFetcher,
 } from "../../../consumers/kcl/retrieval/polling-fetcher";
+import { untilClosed } from "../../fixtures/fetcher-sleeps";
 
 /** One shard in memory; iterators are positions; failures are injected per GetRecords call. */
 function fakeShard(
@@ -50,10 +51,6 @@ function fakeShard(
   };
   return { port, positions, calls: () => calls };
 }
-
-/** A sleep that never ends on its own: only the fetcher's close ends it. */
-const untilClosed = (_ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
 
 const text = (r: { data: Uint8Array }) => Buffer.from(r.data).toString();
 const TRIM = { sequenceNumber: "TRIM_HORIZON", subSequenceNumber: 0 };

@@ -9,6 +9,7 @@ import { type FetchResult, PollingFetcher } from "../../../consumers/kcl/retriev
 import { ShardConsumer } from "../../../consumers/kcl/shard-consumer";
 import { type ShardInfo, syncShards } from "../../../consumers/kcl/shard-sync";
 import { shutdownOnSignals } from "../../../consumers/kcl/signals";
+import { untilClosed } from "../../fixtures/fetcher-sleeps";
 
 const TRIM = { sequenceNumber: "TRIM_HORIZON", subSequenceNumber: 0 };
 const range = { startingHashKey: "0", endingHashKey: "1" };
@@ -191,9 +192,9 @@ describe("consumer runtime parts", () => {
         shardId: "s",
         start: TRIM,
         // The idle pause never ends on its own: only the shutdown (closing the fetcher) can end it.
-        sleep: (_ms, signal) => {
+        sleep: (ms, signal) => {
           paused();
-          return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+          return untilClosed(ms, signal);
         },
       },
     );
