@@ -121,14 +121,13 @@ describe("KCL scheduler on kinesis-local and dynalite", function () {
     // Each owner's metrics say when it last checkpointed its shards (the dashboard shows the age). A record
     // counts as processed before its batch's checkpoint returns (under load, the last ones were still out):
     // wait for them; one that never comes fails below, naming its shard.
+    const checkpointAt = (w: Scheduler, shard: string) =>
+      w.metrics.snapshot().shards[shard]?.lastCheckpointAt;
     const checkpointedAll = () =>
-      workers.every((w) =>
-        w.shards().every((s) => w.metrics.snapshot().shards[s]?.lastCheckpointAt !== undefined),
-      );
+      workers.every((w) => w.shards().every((s) => checkpointAt(w, s) !== undefined));
     await waitFor("every owner's checkpoint of each of its shards", checkpointedAll, 30_000).catch(() => {});
     for (const w of workers)
-      for (const shard of w.shards())
-        expect(w.metrics.snapshot().shards[shard]?.lastCheckpointAt, shard).to.be.a("number");
+      for (const shard of w.shards()) expect(checkpointAt(w, shard), shard).to.be.a("number");
   });
 
   it("hands a gracefully stopped worker's shards to the others within 2 s, after it checkpointed", async () => {
