@@ -95,6 +95,54 @@ const addRows = (facts: Map<string, Row[]>, table: string, rows: readonly Row[])
 
 const isRetryable = (e: unknown) => (e as { retryable?: unknown }).retryable !== false;
 
+/** A batch's records decoded and sorted into what each stage takes. */
+interface SortedRecords {
+  readonly manifestInputs: ManifestInput[];
+  readonly positioned: PositionedEvent[];
+  readonly rejects: RejectedRecord[];
+  readonly facts: Map<string, Row[]>;
+}
+
+/**
+ * Decodes a batch's records and sorts them for the manifests, the analytics, the rejected sink and the
+ * warehouse. A function of its own rather than a loop inside processRecords: V8 compiled that async method
+ * (the loop hot, the code after it run once a batch and short of type feedback) up to 16 times in one
+ * drain, 20–180 ms of compiler time each, and ran part of each batch unoptimised until the next recompile.
+ */
+function sortRecords(records: readonly UserRecord[], shardId: string): SortedRecords {
+  const manifestInputs: ManifestInput[] = [];
+  const positioned: PositionedEvent[] = [];
+  const rejects: RejectedRecord[] = [];
+  const facts = new Map<string, Row[]>();
+  for (const r of records) {
+    const decoded = decodeRecord(r.data);
+    if (!decoded.ok) {
+      rejects.push({
+        ...decoded.rejection,
+        shardId,
+        sequenceNumber: r.sequenceNumber,
+        subSequenceNumber: r.subSequenceNumber,
+        partitionKey: r.partitionKey,
+      });
+      continue;
+    }
+    manifestInputs.push({
+      event: decoded.event,
+      shardId,
+      sequenceNumber: r.sequenceNumber,
+      subSequenceNumber: r.subSequenceNumber,
+    });
+    positioned.push({
+      position: { sequenceNumber: r.sequenceNumber, subSequenceNumber: r.subSequenceNumber },
+      eventTimeMs: decoded.eventTimeMs,
+      event: decoded.event,
+    });
+    for (const [table, row] of factRows(decoded.event, shardId, r.sequenceNumber))
+      addRows(facts, table, [row]);
+  }
+  return { manifestInputs, positioned, rejects, facts };
+}
+
 /** Warehouse rows for the facts an event carries. */
 export function factRows(
   event: FlightEvent,
@@ -434,36 +482,7 @@ export class BookingRecordProcessor implements RecordProcessor {
       firstSequenceNumber: input.records[0]?.sequenceNumber,
       lastSequenceNumber: input.records[input.records.length - 1]?.sequenceNumber,
     };
-    const manifestInputs: ManifestInput[] = [];
-    const positioned: PositionedEvent[] = [];
-    const rejects: RejectedRecord[] = [];
-    const facts = new Map<string, Row[]>();
-    for (const r of input.records) {
-      const decoded = decodeRecord(r.data);
-      if (!decoded.ok) {
-        rejects.push({
-          ...decoded.rejection,
-          shardId: this.shardId,
-          sequenceNumber: r.sequenceNumber,
-          subSequenceNumber: r.subSequenceNumber,
-          partitionKey: r.partitionKey,
-        });
-        continue;
-      }
-      manifestInputs.push({
-        event: decoded.event,
-        shardId: this.shardId,
-        sequenceNumber: r.sequenceNumber,
-        subSequenceNumber: r.subSequenceNumber,
-      });
-      positioned.push({
-        position: { sequenceNumber: r.sequenceNumber, subSequenceNumber: r.subSequenceNumber },
-        eventTimeMs: decoded.eventTimeMs,
-        event: decoded.event,
-      });
-      for (const [table, row] of factRows(decoded.event, this.shardId, r.sequenceNumber))
-        addRows(facts, table, [row]);
-    }
+    const { manifestInputs, positioned, rejects, facts } = sortRecords(input.records, this.shardId);
     const [changes] = await Promise.all([
       // Every touched flight, replays included: a crash between a manifest write and its alert's publish
       // must not lose the alert (the sink's de-duplication keeps it to one).
