@@ -1,11 +1,11 @@
 // Rejected events in DynamoDB (until the warehouse takes them): BatchWriteItem, 25 items a call, with
 // unprocessed items retried under backoff. DynamoDB items stop at 400 KB, so at most 256 KiB of the raw
 // bytes are kept here; the whole record is always in the S3 raw archive under its shard and sequence number.
-import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient, WriteRequest } from "@aws-sdk/client-dynamodb";
+import { batchWriteItems, UnprocessedItemsError } from "../../aws/batch-write";
 import { type RejectedEventsSink, type RejectedRecord, sortableSequence } from "./rejected-record";
 
 export const MAX_RAW_BYTES_IN_ITEM = 256 * 1024;
-const BATCH_LIMIT = 25;
 const RETRYABLE = new Set([
   "ProvisionedThroughputExceededException",
   "ThrottlingException",
@@ -56,32 +56,28 @@ export class DynamoDbRejectedSink implements RejectedEventsSink {
   }
 
   async put(records: readonly RejectedRecord[]): Promise<void> {
-    const sleep = this.o.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
     const maxAttempts = this.o.maxAttempts ?? 8;
-    for (let i = 0; i < records.length; i += BATCH_LIMIT) {
-      let pending: WriteRequest[] = records.slice(i, i + BATCH_LIMIT).map((r) => this.toItem(r));
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        if (attempt > maxAttempts) {
-          throw new RejectedSinkError(
-            `${pending.length} rejected record(s) not stored after ${maxAttempts} attempts`,
-          );
-        }
-        if (attempt > 1) await sleep(Math.min(5000, 50 * 2 ** attempt) * Math.random());
-        try {
-          const out = await this.o.client.send(
-            new BatchWriteItemCommand({ RequestItems: { [this.o.tableName]: pending } }),
-          );
-          pending = out.UnprocessedItems?.[this.o.tableName] ?? [];
-        } catch (e) {
-          const err = e as Error & { $retryable?: unknown };
-          if (!RETRYABLE.has(err.name) && err.$retryable === undefined) {
-            throw new RejectedSinkError(
-              `rejected-events table ${this.o.tableName}: ${err.name}: ${err.message}`,
-              { cause: err },
-            );
-          }
-        }
-      }
+    try {
+      await batchWriteItems(
+        this.o.client,
+        this.o.tableName,
+        records.map((r) => this.toItem(r)),
+        {
+          maxAttempts,
+          ...(this.o.sleep !== undefined ? { sleep: this.o.sleep } : {}),
+          retryable: (e) => {
+            const err = e as Error & { $retryable?: unknown };
+            return RETRYABLE.has(err.name) || err.$retryable !== undefined;
+          },
+        },
+      );
+    } catch (e) {
+      if (e instanceof UnprocessedItemsError)
+        throw new RejectedSinkError(`${e.count} rejected record(s) not stored after ${maxAttempts} attempts`);
+      const err = e as Error;
+      throw new RejectedSinkError(`rejected-events table ${this.o.tableName}: ${err.name}: ${err.message}`, {
+        cause: err,
+      });
     }
   }
 }

@@ -48,4 +48,31 @@ describe("DynamoDbBaselineStore (dynalite)", function () {
     await blind.load(["CDG-LHR#3"]);
     expect(blind.get("CDG-LHR#3")?.points.map((p) => p.value)).to.deep.equal([50]);
   });
+
+  it("writes every key it read, more than one BatchWriteItem's 25, and each is there for the next owner", async () => {
+    const keys = Array.from({ length: 30 }, (_, i) => `FRA-JFK#${i}`);
+    const writer = new DynamoDbBaselineStore(client, table);
+    await writer.load(keys);
+    keys.forEach((k, i) => {
+      writer.set(k, applyWindow(undefined, 60_000, i, 0.5));
+    });
+    await writer.flush();
+    const reader = new DynamoDbBaselineStore(client, table);
+    await reader.load(keys);
+    expect(keys.map((k) => reader.get(k)?.points.map((p) => p.value))).to.deep.equal(keys.map((_, i) => [i]));
+  });
+
+  it("keeps a key set again while its write is out dirty, so the next flush makes the new state durable", async () => {
+    const store = new DynamoDbBaselineStore(client, table);
+    await store.load(["AMS-LHR#1"]);
+    store.set("AMS-LHR#1", applyWindow(undefined, 60_000, 10, 0.5));
+    const flushing = store.flush();
+    // Another shard's batch learns a window while this checkpoint's flush is under way.
+    store.set("AMS-LHR#1", applyWindow(store.get("AMS-LHR#1"), 120_000, 20, 0.5));
+    await flushing;
+    await store.flush();
+    const reader = new DynamoDbBaselineStore(client, table);
+    await reader.load(["AMS-LHR#1"]);
+    expect(reader.get("AMS-LHR#1")?.points.map((p) => p.windowEnd)).to.deep.equal([60_000, 120_000]);
+  });
 });

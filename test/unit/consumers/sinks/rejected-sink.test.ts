@@ -65,4 +65,19 @@ describe("rejected-events sink (DynamoDB)", () => {
     expect((err as Error).message).to.include("rejected-events table rejected: ResourceNotFoundException");
     expect(ddb.commandCalls(BatchWriteItemCommand)).to.have.length(1);
   });
+
+  it("retries a throttled request, then gives up after maxAttempts naming how many were not stored", async () => {
+    ddb
+      .on(BatchWriteItemCommand)
+      .rejects(Object.assign(new Error("slow down"), { name: "ThrottlingException" }));
+    const sink = new DynamoDbRejectedSink({
+      client,
+      tableName: "rejected",
+      maxAttempts: 3,
+      sleep: async () => {},
+    });
+    const err = await sink.put([rejectedAt("1"), rejectedAt("2")]).catch((e: Error) => e);
+    expect((err as Error).message).to.equal("2 rejected record(s) not stored after 3 attempts");
+    expect(ddb.commandCalls(BatchWriteItemCommand)).to.have.length(3);
+  });
 });
