@@ -7,6 +7,7 @@ import { KinesisAnalyticsV2Client } from "@aws-sdk/client-kinesis-analytics-v2";
 import { RedshiftDataClient } from "@aws-sdk/client-redshift-data";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { KinesisJsonProtocol } from "../kcl/retrieval/get-records-protocol";
 
 export type AwsService = "kinesis" | "dynamodb" | "sns" | "redshiftData" | "kinesisAnalytics";
 
@@ -91,7 +92,10 @@ export function createAwsClients(config: AwsConfig): AwsClients {
       return client;
     };
   };
-  const kinesis = lazy(() => new KinesisClient(clientOptions(config, "kinesis")));
+  // GetRecords pages read without the SDK's schema walk (get-records-protocol.ts): the runtime's hot path.
+  const kinesis = lazy(
+    () => new KinesisClient({ ...clientOptions(config, "kinesis"), protocol: KinesisJsonProtocol }),
+  );
   const dynamodb = lazy(() => new DynamoDBClient(clientOptions(config, "dynamodb")));
   const sns = lazy(() => new SNSClient(clientOptions(config, "sns")));
   const redshiftData = lazy(() => new RedshiftDataClient(clientOptions(config, "redshiftData")));
