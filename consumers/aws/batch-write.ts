@@ -19,12 +19,11 @@ export interface BatchWriteOptions {
   /** Requests per chunk of 25 items, the first included, before UnprocessedItemsError. */
   readonly maxAttempts: number;
   readonly sleep?: (ms: number) => Promise<void>;
-  readonly random?: () => number;
   /** A failed request to try again like an unprocessed chunk (default: none; the SDK's own retries ran). */
   readonly retryable?: (e: unknown) => boolean;
 }
 
-export const BATCH_WRITE_ITEMS = 25;
+const BATCH_WRITE_ITEMS = 25;
 
 /** Writes `requests`; a failed request that is not `retryable` rejects with the SDK's error. */
 export async function batchWriteItems(
@@ -34,12 +33,11 @@ export async function batchWriteItems(
   o: BatchWriteOptions,
 ): Promise<void> {
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const random = o.random ?? Math.random;
   for (let i = 0; i < requests.length; i += BATCH_WRITE_ITEMS) {
     let pending = requests.slice(i, i + BATCH_WRITE_ITEMS);
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > o.maxAttempts) throw new UnprocessedItemsError(pending.length, o.maxAttempts);
-      if (attempt > 1) await sleep(Math.min(5000, 50 * 2 ** attempt) * random());
+      if (attempt > 1) await sleep(Math.min(5000, 50 * 2 ** attempt) * Math.random());
       try {
         const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }));
         pending = out.UnprocessedItems?.[tableName] ?? [];

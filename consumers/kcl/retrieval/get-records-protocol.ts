@@ -52,7 +52,7 @@ export function readGetRecordsPage(text: string): Json | undefined {
 
 function readRecords(v: unknown): Json[] | undefined {
   if (!Array.isArray(v)) return undefined;
-  const records: Json[] = new Array(v.length);
+  const records: Json[] = [];
   for (let i = 0; i < v.length; i++) {
     const r = v[i] as Json | null;
     if (typeof r !== "object" || r === null) return undefined;
@@ -75,7 +75,7 @@ function readRecords(v: unknown): Json[] | undefined {
         key !== "EncryptionType"
       )
         return undefined;
-    records[i] = record;
+    records.push(record);
   }
   return records;
 }
