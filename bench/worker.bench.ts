@@ -316,7 +316,7 @@ async function drainWorker(stack: LocalStack, dir: string, round: number, record
           first = { at: performance.now(), n, cpu: processCpuMs(w.pid), services: servicesCpuMs(stack) };
         return n >= records;
       },
-      // Each poll is an HTTP request the worker serves on its event loop: every 20 ms, 3–4% of its main
+      // Each poll is an HTTP request the worker serves on its event loop: every 20 ms, about 3% of its main
       // thread in a profile (a cost the in-process bare runtime's count does not pay); every 50 ms the end
       // is still seen within 0.5% of a drain.
       50,
