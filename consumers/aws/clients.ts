@@ -63,6 +63,14 @@ export function clientOptions(config: AwsConfig, service: AwsService) {
   };
 }
 
+/**
+ * A Kinesis client as the consumer runtime uses it: GetRecords pages read without the SDK's schema walk
+ * (get-records-protocol.ts), its hot path. Every Kinesis client the runtime reads through is built here.
+ */
+export function kinesisClient(config: AwsConfig): KinesisClient {
+  return new KinesisClient({ ...clientOptions(config, "kinesis"), protocol: KinesisJsonProtocol });
+}
+
 interface SdkClient {
   destroy(): void;
   readonly middlewareStack: { remove(name: string): boolean };
@@ -92,10 +100,7 @@ export function createAwsClients(config: AwsConfig): AwsClients {
       return client;
     };
   };
-  // GetRecords pages read without the SDK's schema walk (get-records-protocol.ts): the runtime's hot path.
-  const kinesis = lazy(
-    () => new KinesisClient({ ...clientOptions(config, "kinesis"), protocol: KinesisJsonProtocol }),
-  );
+  const kinesis = lazy(() => kinesisClient(config));
   const dynamodb = lazy(() => new DynamoDBClient(clientOptions(config, "dynamodb")));
   const sns = lazy(() => new SNSClient(clientOptions(config, "sns")));
   const redshiftData = lazy(() => new RedshiftDataClient(clientOptions(config, "redshiftData")));

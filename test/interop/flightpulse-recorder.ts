@@ -4,8 +4,7 @@
 // graceful shutdown; SIGKILL a crash. Started by startFlightpulseWorker() with its options in argv[2].
 import { appendFileSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { KinesisClient } from "@aws-sdk/client-kinesis";
-import { clientOptions, localAwsConfig } from "../../consumers/aws/clients";
+import { clientOptions, kinesisClient, localAwsConfig } from "../../consumers/aws/clients";
 import { kclConfig } from "../../consumers/kcl/config";
 import { DynamoDbLeaseRefresher } from "../../consumers/kcl/dynamodb-lease-refresher";
 import type { RecordProcessor } from "../../consumers/kcl/record-processor";
@@ -19,7 +18,7 @@ export type RecorderOptions = Omit<RecordingWorkerOptions, "log"> & { readonly t
 function main(o: RecorderOptions): void {
   const line = (...fields: string[]) => appendFileSync(o.out, `${[...fields, Date.now()].join("\t")}\n`);
   const config = localAwsConfig({ kinesis: o.kinesis, dynamodb: o.dynamodb });
-  const kinesis = new KinesisClient(clientOptions(config, "kinesis"));
+  const kinesis = kinesisClient(config);
   const dynamo = new DynamoDBClient(clientOptions(config, "dynamodb"));
   const processor = (shard: string): RecordProcessor => ({
     async initialize({ startingPosition }) {

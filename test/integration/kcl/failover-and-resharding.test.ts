@@ -1,6 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
-  KinesisClient,
+  type KinesisClient,
   ListShardsCommand,
   MergeShardsCommand,
   PutRecordsCommand,
@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-kinesis";
 import { expect } from "chai";
 import { resourceNames } from "../../../analytics/resource-names";
-import { clientOptions, localAwsConfig } from "../../../consumers/aws/clients";
+import { clientOptions, kinesisClient, localAwsConfig } from "../../../consumers/aws/clients";
 import { kclConfig } from "../../../consumers/kcl/config";
 import { DynamoDbLeaseRefresher } from "../../../consumers/kcl/dynamodb-lease-refresher";
 import type { LeaseRefresher } from "../../../consumers/kcl/lease-refresher";
@@ -69,7 +69,7 @@ describe("KCL scheduler: abrupt failure, resharding, aggregated records", functi
 
   before(async () => {
     [kinesisEmu, dynamoEmu] = await Promise.all([startKinesisLocal(), startDynalite()]);
-    kinesis = new KinesisClient(clientOptions(localAwsConfig({ kinesis: kinesisEmu.endpoint }), "kinesis"));
+    kinesis = kinesisClient(localAwsConfig({ kinesis: kinesisEmu.endpoint }));
     dynamo = new DynamoDBClient(clientOptions(localAwsConfig({ dynamodb: dynamoEmu.endpoint }), "dynamodb"));
   });
   afterEach(async () => {

@@ -1,8 +1,8 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
+import { type KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { expect } from "chai";
 import { resourceNames } from "../../../analytics/resource-names";
-import { clientOptions, localAwsConfig } from "../../../consumers/aws/clients";
+import { clientOptions, kinesisClient, localAwsConfig } from "../../../consumers/aws/clients";
 import { kclConfig } from "../../../consumers/kcl/config";
 import { DynamoDbLeaseRefresher } from "../../../consumers/kcl/dynamodb-lease-refresher";
 import type { RecordProcessor } from "../../../consumers/kcl/record-processor";
@@ -69,7 +69,7 @@ describe("KCL scheduler on kinesis-local and dynalite", function () {
 
   before(async () => {
     [kinesisEmu, dynamoEmu] = await Promise.all([startKinesisLocal(), startDynalite()]);
-    kinesis = new KinesisClient(clientOptions(localAwsConfig({ kinesis: kinesisEmu.endpoint }), "kinesis"));
+    kinesis = kinesisClient(localAwsConfig({ kinesis: kinesisEmu.endpoint }));
     dynamo = new DynamoDBClient(clientOptions(localAwsConfig({ dynamodb: dynamoEmu.endpoint }), "dynamodb"));
     await ensureStream(kinesis, stream, 8);
     const def = TABLES.find((t) => t.nameKey === "leaseTable");
