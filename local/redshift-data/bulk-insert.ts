@@ -24,42 +24,63 @@ export interface LiteralInsert {
 const HEAD =
   /^[ \t\n\r]*INSERT[ \t\n\r]+INTO[ \t\n\r]+([A-Za-z_][A-Za-z0-9_]*)[ \t\n\r]*\(([^)]*)\)[ \t\n\r]*VALUES[ \t\n\r]*/i;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const WORD = /(NULL|TRUE|FALSE)(?![A-Za-z0-9_$])/iy;
 
-// Character tests by code: the loader's statements are 100 KB of literals, and a regular expression per
-// space and per number cost more than COPY itself (docs/performance.md).
+// The values are read as UTF-8 bytes and the CSV written as bytes: every character SQL's syntax uses here
+// is ASCII, and no byte of a multi-byte character is, so a string's content is copied byte for byte. As
+// JavaScript strings, slicing every value, building every field and handing pglite's thread a 3 MB string
+// (which its Blob encodes to UTF-8 again) took about half the endpoint's main thread in a worker's drain;
+// as bytes the conversion costs about two thirds of what it did (bench/RESULTS.md).
+const QUOTE = 39; // '
+const DOUBLE_QUOTE = 34; // "
+const BACKSLASH = 92;
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const isWordChar = (c: number) => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
+/** A byte as lower case when it is an ASCII letter. */
+const lower = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
 
 /** End of `-?\d+(\.\d+)?([eE][+-]?\d+)?` at `at`, or `at` when there is none. */
-function numberAt(sql: string, at: number): number {
+function numberAt(src: Uint8Array, at: number): number {
   let i = at;
-  if (sql.charCodeAt(i) === 45 /* - */) i++;
+  if (src[i] === 45 /* - */) i++;
   const digits = i;
-  while (isDigit(sql.charCodeAt(i))) i++;
+  while (isDigit(src[i] as number)) i++;
   if (i === digits) return at;
-  if (sql.charCodeAt(i) === 46 /* . */ && isDigit(sql.charCodeAt(i + 1))) {
+  if (src[i] === 46 /* . */ && isDigit(src[i + 1] as number)) {
     i += 2;
-    while (isDigit(sql.charCodeAt(i))) i++;
+    while (isDigit(src[i] as number)) i++;
   }
-  const e = sql.charCodeAt(i);
+  const e = src[i];
   if (e === 101 || e === 69) {
     let j = i + 1;
-    const sign = sql.charCodeAt(j);
+    const sign = src[j];
     if (sign === 43 || sign === 45) j++;
-    if (isDigit(sql.charCodeAt(j))) {
-      while (isDigit(sql.charCodeAt(j))) j++;
+    if (isDigit(src[j] as number)) {
+      while (isDigit(src[j] as number)) j++;
       i = j;
     }
   }
   return i;
 }
 
+const WORDS = ["null", "true", "false"].map((w) => Buffer.from(w));
+
+/** The end of NULL, TRUE or FALSE (any case, not followed by a word character or `$`) at `at`, or `at`. */
+function wordAt(src: Uint8Array, at: number): number {
+  for (const word of WORDS) {
+    let k = 0;
+    while (k < word.length && lower(src[at + k] as number) === word[k]) k++;
+    const next = src[at + k] as number;
+    if (k === word.length && !isWordChar(next) && next !== 36 /* $ */) return at + k;
+  }
+  return at;
+}
+
 /** The table and columns of an INSERT of literals' head, and where its values start. */
 interface InsertHead {
   readonly table: string;
   readonly columns: readonly string[];
+  /** In characters and in bytes alike: a head that matches is ASCII (its columns are identifiers). */
   readonly valuesAt: number;
 }
 
@@ -82,90 +103,117 @@ const BOOL = 2;
 const NULL = 3;
 type Kind = typeof STRING | typeof NUMBER | typeof BOOL | typeof NULL;
 
+/** What ValuesReader.next() read. */
+const VALUE = 0;
+const ROW_END = 1;
+const DONE = 2;
+const NOT_LITERALS = 3;
+type Read = typeof VALUE | typeof ROW_END | typeof DONE | typeof NOT_LITERALS;
+
 /**
- * Reads the rows of literals from `at` to the statement's end, calling `value` with each value's kind and
- * text (a string's content unquoted, a number as written, "true"/"false", "" for NULL) and its column,
- * and `rowEnd` after each row; false where the statement is anything else (quoted identifiers,
- * expressions, casts, DEFAULT, E'' strings, backslashes in strings, a row of the wrong width) or a
- * callback said false. No object per value: the loader's statements hold ~5,000 values each.
+ * Reads the rows of literals from byte `at` to the statement's end: each next() is a value, a row's end,
+ * the statement's end, or NOT_LITERALS where the statement is anything else (quoted identifiers,
+ * expressions, casts, DEFAULT, E'' strings, backslashes in strings, a row of the wrong width). A value is
+ * its kind, its column and where it lies in `src` (a string's content between its quotes, doubled quotes
+ * and all; a number as written; the word TRUE, FALSE or NULL). No object or closure per value, and the
+ * position a local while bytes are read: the loader's statements hold ~5,000 values each.
  */
-function scanRows(
-  sql: string,
-  at: number,
-  width: number,
-  value: (kind: Kind, text: string, column: number) => boolean,
-  rowEnd: () => void,
-): boolean {
-  let i = at;
-  const skipSpace = () => {
-    while (isSpace(sql.charCodeAt(i))) i++;
-  };
-  for (;;) {
-    if (sql.charCodeAt(i) !== 40 /* ( */) return false;
-    i++;
-    let column = 0;
-    for (;;) {
-      skipSpace();
-      if (column === width) return false;
-      if (sql.charCodeAt(i) === 39 /* ' */) {
-        let text = "";
-        let from = i + 1;
-        for (;;) {
-          const quote = sql.indexOf("'", from);
-          if (quote < 0) return false;
-          text += sql.slice(from, quote);
-          if (sql.charCodeAt(quote + 1) === 39) {
-            text += "'";
-            from = quote + 2;
-          } else {
-            i = quote + 1;
-            break;
-          }
-        }
-        // A backslash means different things under different settings: the INSERT path decides.
-        if (text.includes("\\") || !value(STRING, text, column)) return false;
-      } else {
-        const numberEnd = numberAt(sql, i);
-        if (
-          numberEnd > i &&
-          !isWordChar(sql.charCodeAt(numberEnd)) &&
-          sql.charCodeAt(numberEnd) !== 46 /* . */
-        ) {
-          if (!value(NUMBER, sql.slice(i, numberEnd), column)) return false;
-          i = numberEnd;
+class ValuesReader {
+  kind: Kind = NULL;
+  column = -1;
+  start = 0;
+  end = 0;
+  private at: number;
+  private state: "row" | "inRow" | "rowClosed" | "done" = "row";
+
+  constructor(
+    private readonly src: Buffer,
+    at: number,
+    private readonly width: number,
+  ) {
+    this.at = at;
+  }
+
+  next(): Read {
+    const src = this.src;
+    let i = this.at;
+    switch (this.state) {
+      case "done":
+        return DONE;
+      case "rowClosed": {
+        if (this.column + 1 !== this.width) return NOT_LITERALS;
+        i++;
+        while (isSpace(src[i] as number)) i++;
+        if (src[i] === 44 /* , */) {
+          i++;
+          while (isSpace(src[i] as number)) i++;
+          this.state = "row";
         } else {
-          WORD.lastIndex = i;
-          const word = WORD.exec(sql);
-          if (word === null) return false;
-          const w = (word[1] as string).toUpperCase();
-          const ok =
-            w === "NULL" ? value(NULL, "", column) : value(BOOL, w === "TRUE" ? "true" : "false", column);
-          if (!ok) return false;
-          i = WORD.lastIndex;
+          if (src[i] === 59 /* ; */) {
+            i++;
+            while (isSpace(src[i] as number)) i++;
+          }
+          if (i !== src.length) return NOT_LITERALS;
+          this.state = "done";
         }
+        this.at = i;
+        return ROW_END;
       }
-      column++;
-      skipSpace();
-      const c = sql.charCodeAt(i);
-      if (c === 44 /* , */) i++;
-      else if (c === 41 /* ) */) break;
-      else return false;
+      case "row":
+        if (src[i] !== 40 /* ( */) return NOT_LITERALS;
+        i++;
+        this.state = "inRow";
+        this.column = -1;
+        break;
     }
-    i++;
-    if (column !== width) return false;
-    rowEnd();
-    skipSpace();
-    if (sql.charCodeAt(i) === 44) {
-      i++;
-      skipSpace();
-    } else break;
+    while (isSpace(src[i] as number)) i++;
+    const column = this.column + 1;
+    if (column === this.width) return NOT_LITERALS;
+    if (src[i] === QUOTE) {
+      const start = i + 1;
+      let k = start;
+      for (;;) {
+        const c = src[k];
+        // A backslash means different things under different settings: the INSERT path decides.
+        if (c === undefined || c === BACKSLASH) return NOT_LITERALS;
+        if (c === QUOTE) {
+          if (src[k + 1] !== QUOTE) break;
+          k++;
+        }
+        k++;
+      }
+      this.kind = STRING;
+      this.start = start;
+      this.end = k;
+      i = k + 1;
+    } else {
+      const numberEnd = numberAt(src, i);
+      if (numberEnd > i && !isWordChar(src[numberEnd] as number) && src[numberEnd] !== 46 /* . */) {
+        this.kind = NUMBER;
+        this.end = numberEnd;
+      } else {
+        const wordEnd = wordAt(src, i);
+        if (wordEnd === i) return NOT_LITERALS;
+        this.kind = lower(src[i] as number) === 110 /* n */ ? NULL : BOOL;
+        this.end = wordEnd;
+      }
+      this.start = i;
+      i = this.end;
+    }
+    this.column = column;
+    while (isSpace(src[i] as number)) i++;
+    const c = src[i];
+    if (c === 41 /* ) */) this.state = "rowClosed";
+    else if (c === 44 /* , */) i++;
+    else return NOT_LITERALS;
+    this.at = i;
+    return VALUE;
   }
-  if (sql.charCodeAt(i) === 59 /* ; */) {
-    i++;
-    skipSpace();
-  }
-  return i === sql.length;
 }
+
+/** A string literal's content as text: its doubled quotes single. */
+const stringText = (src: Buffer, start: number, end: number) =>
+  src.toString("utf8", start, end).replaceAll("''", "'");
 
 /**
  * The table, columns and literal rows of `INSERT INTO t (a, b) VALUES (…), (…)`, or undefined for any
@@ -174,43 +222,58 @@ function scanRows(
 export function parseLiteralInsert(sql: string): LiteralInsert | undefined {
   const head = insertHead(sql);
   if (head === undefined) return undefined;
+  const src = Buffer.from(sql, "utf8");
+  const reader = new ValuesReader(src, head.valuesAt, head.columns.length);
   const rows: Literal[][] = [];
   let row: Literal[] = [];
-  const read = scanRows(
-    sql,
-    head.valuesAt,
-    head.columns.length,
-    (kind, text) => {
-      row.push(
-        kind === STRING || kind === NUMBER
-          ? { kind: kind === STRING ? "string" : "number", text }
-          : kind === BOOL
-            ? { kind: "bool", value: text === "true" }
-            : { kind: "null" },
-      );
-      return true;
-    },
-    () => {
+  for (;;) {
+    const read = reader.next();
+    if (read === NOT_LITERALS) return undefined;
+    if (read === DONE) return { table: head.table, columns: head.columns, rows };
+    if (read === ROW_END) {
       rows.push(row);
       row = [];
-    },
-  );
-  return read ? { table: head.table, columns: head.columns, rows } : undefined;
+      continue;
+    }
+    const { kind, start, end } = reader;
+    row.push(
+      kind === STRING
+        ? { kind: "string", text: stringText(src, start, end) }
+        : kind === NUMBER
+          ? { kind: "number", text: src.toString("latin1", start, end) }
+          : kind === BOOL
+            ? { kind: "bool", value: lower(src[start] as number) === 116 /* t */ }
+            : { kind: "null" },
+    );
+  }
 }
 
 /** int2, int4, int8, numeric, float4, float8. */
 const NUMERIC_TYPES = new Set([21, 23, 20, 1700, 700, 701]);
 const BOOL_TYPE = 16;
 
+/** Whether COPY reads a value of `kind` into a column of `type` as the INSERT does. */
+function suits(kind: Kind, type: number): boolean {
+  switch (kind) {
+    case BOOL:
+      return type === BOOL_TYPE;
+    case NUMBER:
+      return NUMERIC_TYPES.has(type);
+    default:
+      // Strings and NULL go through the column type's input function either way.
+      return true;
+  }
+}
+
 /** A value as a CSV field for a column of `type`, or undefined where COPY would read it differently. */
 function csvField(kind: Kind, text: string, type: number): string | undefined {
+  if (!suits(kind, type)) return undefined;
   switch (kind) {
     case NULL:
       return "";
     case BOOL:
-      return type === BOOL_TYPE ? text : undefined;
     case NUMBER:
-      return NUMERIC_TYPES.has(type) ? text : undefined;
+      return text;
     default:
       return text.includes('"') ? `"${text.replace(/"/g, '""')}"` : `"${text}"`;
   }
@@ -248,8 +311,80 @@ export function toCsv(insert: LiteralInsert, typeOf: ReadonlyMap<string, number>
   return csv;
 }
 
+/** Bytes written one after another into a buffer that grows as needed. */
+class ByteWriter {
+  bytes: Uint8Array;
+  length = 0;
+  constructor(capacity: number) {
+    this.bytes = new Uint8Array(capacity);
+  }
+  /** Room for `n` more bytes. */
+  reserve(n: number): void {
+    if (this.length + n <= this.bytes.length) return;
+    const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.length + n));
+    grown.set(this.bytes.subarray(0, this.length));
+    this.bytes = grown;
+  }
+}
+
+const TRUE_BYTES = Buffer.from("true");
+const FALSE_BYTES = Buffer.from("false");
+
 /**
- * What `toCsv(parseLiteralInsert(sql))` gives, read straight from the statement's text: the loader's
+ * Writes what `toCsv(parseLiteralInsert(sql))` gives, as UTF-8, read straight from the statement's bytes;
+ * the rows written, or undefined where that would be undefined (`out` may then hold part of a statement).
+ */
+function writeCsv(
+  sql: string,
+  head: InsertHead,
+  typeOf: ReadonlyMap<string, number>,
+  out: ByteWriter,
+): number | undefined {
+  const types = columnTypes(head.columns, typeOf);
+  if (types === undefined) return undefined;
+  const src = Buffer.from(sql, "utf8");
+  // A CSV field is never longer than its literal but for a string's double quotes, each written twice.
+  out.reserve(2 * src.length);
+  const bytes = out.bytes;
+  const reader = new ValuesReader(src, head.valuesAt, types.length);
+  let o = out.length;
+  let rows = 0;
+  for (;;) {
+    const read = reader.next();
+    if (read === NOT_LITERALS) return undefined;
+    if (read === DONE) break;
+    if (read === ROW_END) {
+      bytes[o++] = 10; // \n
+      rows++;
+      continue;
+    }
+    const { kind, start, end, column } = reader;
+    if (!suits(kind, types[column] as number)) return undefined;
+    if (column > 0) bytes[o++] = 44; // ,
+    if (kind === STRING) {
+      bytes[o++] = DOUBLE_QUOTE;
+      for (let k = start; k < end; k++) {
+        const c = src[k] as number;
+        bytes[o++] = c;
+        if (c === DOUBLE_QUOTE) bytes[o++] = DOUBLE_QUOTE;
+        // Inside a literal a quote comes doubled: one is the character.
+        else if (c === QUOTE) k++;
+      }
+      bytes[o++] = DOUBLE_QUOTE;
+    } else if (kind === NUMBER) {
+      for (let k = start; k < end; k++) bytes[o++] = src[k] as number;
+    } else if (kind === BOOL) {
+      const word = lower(src[start] as number) === 116 /* t */ ? TRUE_BYTES : FALSE_BYTES;
+      bytes.set(word, o);
+      o += word.length;
+    }
+  }
+  out.length = o;
+  return rows;
+}
+
+/**
+ * What `toCsv(parseLiteralInsert(sql))` gives, read straight from the statement's bytes: the loader's
  * statements hold ~5,000 values each, and an object per value cost more than writing the CSV.
  */
 export function insertToCsv(
@@ -257,36 +392,12 @@ export function insertToCsv(
   typeOf: ReadonlyMap<string, number>,
 ): { csv: string; rows: number } | undefined {
   const head = insertHead(sql);
-  return head === undefined ? undefined : csvOf(sql, head, typeOf);
-}
-
-/** insertToCsv of a statement whose head is read already. */
-function csvOf(
-  sql: string,
-  head: InsertHead,
-  typeOf: ReadonlyMap<string, number>,
-): { csv: string; rows: number } | undefined {
-  const types = columnTypes(head.columns, typeOf);
-  if (types === undefined) return undefined;
-  const parts: string[] = [];
-  let rows = 0;
-  const read = scanRows(
-    sql,
-    head.valuesAt,
-    types.length,
-    (kind, text, column) => {
-      const field = csvField(kind, text, types[column] as number);
-      if (field === undefined) return false;
-      if (column > 0) parts.push(",");
-      parts.push(field);
-      return true;
-    },
-    () => {
-      parts.push("\n");
-      rows++;
-    },
-  );
-  return read ? { csv: parts.join(""), rows } : undefined;
+  if (head === undefined) return undefined;
+  const out = new ByteWriter(0);
+  const rows = writeCsv(sql, head, typeOf, out);
+  return rows === undefined
+    ? undefined
+    : { csv: Buffer.from(out.bytes.buffer, 0, out.length).toString("utf8"), rows };
 }
 
 /** Which table and columns a head inserts into, as one key. */
@@ -351,14 +462,17 @@ export async function copyLiteralInserts(
     typeOf = new Map(columns.rows.map(([name, type]) => [String(name), Number(type)]));
     types.set(first.table, typeOf);
   }
-  let csv = "";
+  let chars = 0;
+  for (const sql of sqls) chars += sql.length;
+  // Room for the CSV of statements in one-byte characters; a statement of wider ones grows it.
+  const out = new ByteWriter(2 * chars);
   const rows: number[] = [];
   for (let k = 0; k < sqls.length; k++) {
-    const part = csvOf(sqls[k] as string, heads[k] as InsertHead, typeOf);
-    if (part === undefined) return undefined;
-    csv += part.csv;
-    rows.push(part.rows);
+    const read = writeCsv(sqls[k] as string, heads[k] as InsertHead, typeOf, out);
+    if (read === undefined) return undefined;
+    rows.push(read);
   }
+  const csv = out.bytes.subarray(0, out.length);
   const copy = `COPY ${first.table} (${first.columns.join(", ")}) FROM '/dev/blob' WITH (FORMAT csv)`;
   try {
     await backend.copyCsv(copy, csv, inTransaction);

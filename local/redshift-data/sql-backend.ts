@@ -25,10 +25,11 @@ export const TIME_TYPE_IDS = [1082, 1114, 1184] as const;
 export interface SqlBackend {
   query(sql: string, values?: readonly string[], options?: QueryOptions): Promise<SqlResult>;
   /**
-   * Runs `COPY … FROM '/dev/blob' WITH (FORMAT csv)` reading `csv`; the rows loaded (pglite only). With
-   * `savepoint` (inside a transaction) a failed COPY is rolled back to before it, the transaction usable.
+   * Runs `COPY … FROM '/dev/blob' WITH (FORMAT csv)` reading `csv` (UTF-8); the rows loaded (pglite only).
+   * With `savepoint` (inside a transaction) a failed COPY is rolled back to before it, the transaction
+   * usable. The bytes are handed over, not copied: `csv`'s buffer is unusable afterwards.
    */
-  copyCsv?(copy: string, csv: string, savepoint: boolean): Promise<number>;
+  copyCsv?(copy: string, csv: Uint8Array, savepoint: boolean): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -51,11 +52,11 @@ export async function pgliteBackend(dataDir?: string): Promise<SqlBackend> {
     pending.get(m.id)?.resolve(m);
     pending.delete(m.id);
   });
-  const call = (msg: Record<string, unknown>) =>
+  const call = (msg: Record<string, unknown>, transfer: ArrayBuffer[] = []) =>
     new Promise<Reply>((resolve) => {
       const id = ++next;
       pending.set(id, { resolve });
-      worker.postMessage({ id, ...msg });
+      worker.postMessage({ id, ...msg }, transfer);
     });
   return {
     async query(sql, values, options) {
@@ -68,7 +69,8 @@ export async function pgliteBackend(dataDir?: string): Promise<SqlBackend> {
       return reply.result as SqlResult;
     },
     async copyCsv(copy, csv, savepoint) {
-      const reply = await call({ sql: copy, csv, savepoint });
+      // Moved to pglite's thread rather than copied: a load's CSV is megabytes.
+      const reply = await call({ sql: copy, csv, savepoint }, [csv.buffer as ArrayBuffer]);
       if (reply.error !== undefined) throw new Error(reply.error);
       return (reply.result as SqlResult).affectedRows ?? 0;
     },

@@ -59,6 +59,20 @@ line', 'EUR', 0, 0, '2026-03-01', '2026-03-01 00:00:00', 'true')`,
       expect(r.fastRows.map((row) => row[3])).to.deep.equal(["12.35", "-0.50", "100.00", "0.00"]);
     });
 
+    it(`loads characters of every width as the INSERT does, ${how}`, async () => {
+      const r = await both(
+        `(1, 'Zürich', '東京', 1, 1, '2026-12-20', NULL, TRUE),
+         (2, '✈️🛫''"', 'ü', 2, 2, '2026-12-21', NULL, FALSE)`,
+        inTransaction,
+      );
+      expect(r.fast.copied, "taken by COPY").to.equal(2);
+      expect(r.fastRows).to.deep.equal(r.slowRows);
+      expect(r.fastRows.map((row) => [row[1], row[2]])).to.deep.equal([
+        ["Zürich", "東京 "],
+        [`✈️🛫'"`, "ü  "],
+      ]);
+    });
+
     it(`gives up COPY where it would read a value differently, and the INSERT decides, ${how}`, async () => {
       // 2.5 into SMALLINT: the INSERT rounds it, COPY refuses it; the INSERT path then runs.
       const rounded = await both(`(1, 'x', 'GBP', 1, 2.5, '2026-12-20', NULL, NULL)`, inTransaction);

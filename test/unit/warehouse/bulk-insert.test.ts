@@ -1,5 +1,10 @@
 import { expect } from "chai";
-import { insertToCsv, parseLiteralInsert, toCsv } from "../../../local/redshift-data/bulk-insert";
+import {
+  insertToCsv,
+  type LiteralInsert,
+  parseLiteralInsert,
+  toCsv,
+} from "../../../local/redshift-data/bulk-insert";
 
 describe("the local warehouse's COPY fast path: which INSERTs it reads", () => {
   it("reads a multi-row INSERT of literals: quotes doubled, newlines, numbers, NULL and booleans", () => {
@@ -88,6 +93,25 @@ describe("the local warehouse's COPY fast path: which INSERTs it reads", () => {
     expect(toCsv(insert, new Map([...types, ["s", 1043], ["n", 1043]]))).to.equal(undefined);
     expect(toCsv(insert, new Map([...types, ["b", 23]]))).to.equal(undefined);
     expect(toCsv(insert, new Map([["s", 1043]]))).to.equal(undefined);
+  });
+
+  it("copies characters of every width byte for byte, quotes of both kinds as CSV writes them", () => {
+    // Two-, three- and four-byte UTF-8 (ü, 東, an emoji), next to doubled single quotes and double quotes.
+    const sql = `INSERT INTO t (a, b) VALUES ('Zürich – 東京 ✈️🛫', 1), ('it''s "ü"''', NULL), ('''', -2.5)`;
+    const types = new Map([
+      ["a", 1043], // varchar
+      ["b", 1700], // numeric
+    ]);
+    const expected = `"Zürich – 東京 ✈️🛫",1\n"it's ""ü""'",\n"'",-2.5\n`;
+    expect(insertToCsv(sql, types)).to.deep.equal({ csv: expected, rows: 3 });
+    expect(toCsv(parseLiteralInsert(sql) as LiteralInsert, types)).to.equal(expected);
+    expect(parseLiteralInsert(sql)?.rows.map((row) => row[0])).to.deep.equal([
+      { kind: "string", text: "Zürich – 東京 ✈️🛫" },
+      { kind: "string", text: `it's "ü"'` },
+      { kind: "string", text: "'" },
+    ]);
+    // A backslash after a multi-byte character is still seen: the INSERT decides what it means.
+    expect(insertToCsv(String.raw`INSERT INTO t (a, b) VALUES ('東\n', 1)`, types)).to.equal(undefined);
   });
 
   it("reads a statement straight into CSV exactly as parsing it and writing the parse as CSV does", () => {
