@@ -473,9 +473,8 @@ export async function copyLiteralInserts(
     rows.push(read);
   }
   const csv = out.bytes.subarray(0, out.length);
-  const copy = `COPY ${first.table} (${first.columns.join(", ")}) FROM '/dev/blob' WITH (FORMAT csv)`;
   try {
-    await backend.copyCsv(copy, csv, inTransaction);
+    await backend.copyCsv(`${first.table} (${first.columns.join(", ")})`, csv, inTransaction);
     return rows;
   } catch {
     return undefined;

@@ -1,8 +1,9 @@
 // The database under the local Data API endpoint: embedded Postgres (pglite), in memory or on disk, in a
-// worker thread so the endpoint stays responsive while SQL runs. One connection: statements run one at a
-// time, in submission order.
+// worker thread so the endpoint stays responsive while SQL runs; or a real PostgreSQL server by URL. One
+// connection: statements run one at a time, in submission order.
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
+import type { Connection, Submittable } from "pg";
 
 export interface SqlResult {
   readonly fields: readonly { readonly name: string; readonly dataTypeID: number }[];
@@ -25,11 +26,11 @@ export const TIME_TYPE_IDS = [1082, 1114, 1184] as const;
 export interface SqlBackend {
   query(sql: string, values?: readonly string[], options?: QueryOptions): Promise<SqlResult>;
   /**
-   * Runs `COPY … FROM '/dev/blob' WITH (FORMAT csv)` reading `csv` (UTF-8); the rows loaded (pglite only).
-   * With `savepoint` (inside a transaction) a failed COPY is rolled back to before it, the transaction
-   * usable. The bytes are handed over, not copied: `csv`'s buffer is unusable afterwards.
+   * COPY into `target` (`table (column, …)`) from `csv` (UTF-8, `FORMAT csv`); the rows loaded. With
+   * `savepoint` (inside a transaction) a failed COPY is rolled back to before it, the transaction usable.
+   * The bytes are handed over, not copied: `csv`'s buffer is unusable afterwards.
    */
-  copyCsv?(copy: string, csv: Uint8Array, savepoint: boolean): Promise<number>;
+  copyCsv?(target: string, csv: Uint8Array, savepoint: boolean): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -68,9 +69,10 @@ export async function pgliteBackend(dataDir?: string): Promise<SqlBackend> {
       if (reply.error !== undefined) throw new Error(reply.error);
       return reply.result as SqlResult;
     },
-    async copyCsv(copy, csv, savepoint) {
+    async copyCsv(target, csv, savepoint) {
       // Moved to pglite's thread rather than copied: a load's CSV is megabytes.
-      const reply = await call({ sql: copy, csv, savepoint }, [csv.buffer as ArrayBuffer]);
+      const sql = `COPY ${target} FROM '/dev/blob' WITH (FORMAT csv)`;
+      const reply = await call({ sql, csv, savepoint }, [csv.buffer as ArrayBuffer]);
       if (reply.error !== undefined) throw new Error(reply.error);
       return (reply.result as SqlResult).affectedRows ?? 0;
     },
@@ -122,6 +124,66 @@ export async function postgresBackend(url: string): Promise<SqlBackend> {
         ...(r.rowCount !== null ? { affectedRows: r.rowCount } : {}),
       };
     },
+    async copyCsv(target, csv, savepoint) {
+      if (savepoint) await client.query("SAVEPOINT flightpulse_copy");
+      try {
+        const rows = await new Promise<number>((resolve, reject) =>
+          client.query(copyFromStdin(`COPY ${target} FROM STDIN WITH (FORMAT csv)`, csv, resolve, reject)),
+        );
+        if (savepoint) await client.query("RELEASE SAVEPOINT flightpulse_copy");
+        return rows;
+      } catch (e) {
+        // Should the rollback fail too, the transaction stays aborted and the INSERT that follows says so.
+        if (savepoint)
+          await client
+            .query("ROLLBACK TO SAVEPOINT flightpulse_copy; RELEASE SAVEPOINT flightpulse_copy")
+            .catch(() => {});
+        throw e;
+      }
+    },
     close: () => client.end(),
   };
+}
+
+/** The connection's COPY messages, which its type declarations leave out. */
+interface CopyIn {
+  sendCopyFromChunk(chunk: Buffer): void;
+  endCopyFrom(): void;
+}
+
+/** CopyData messages of at most this many bytes. */
+const COPY_CHUNK_BYTES = 1 << 20;
+
+/**
+ * `COPY … FROM STDIN` as a query node-postgres runs in its turn: the server asks for the data
+ * (CopyInResponse), gets `csv` and the end of it, answers `COPY n` then ReadyForQuery, or an error.
+ * node-postgres's own queries answer CopyInResponse with a failure; this is the part of the protocol the
+ * pg-copy-streams package implements, for one buffer.
+ */
+function copyFromStdin(
+  sql: string,
+  csv: Uint8Array,
+  resolve: (rows: number) => void,
+  reject: (e: Error) => void,
+): Submittable {
+  let rows = 0;
+  const query = {
+    submit: (connection: Connection) => connection.query(sql),
+    handleCopyInResponse(connection: Connection & CopyIn) {
+      const bytes = Buffer.from(csv.buffer, csv.byteOffset, csv.byteLength);
+      for (let at = 0; at < bytes.length; at += COPY_CHUNK_BYTES)
+        connection.sendCopyFromChunk(bytes.subarray(at, at + COPY_CHUNK_BYTES));
+      connection.endCopyFrom();
+    },
+    handleCommandComplete(message: { text: string }) {
+      rows = Number(message.text.slice("COPY ".length));
+    },
+    // The client forgets the query on an error (no ReadyForQuery reaches it then): settle here.
+    handleError: reject,
+    handleEmptyQuery() {},
+    handleReadyForQuery() {
+      resolve(rows);
+    },
+  };
+  return query;
 }

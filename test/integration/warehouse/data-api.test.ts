@@ -154,9 +154,9 @@ describe("local Redshift Data API endpoint, through the real SDK v3 client", fun
     await server.backend.query("CREATE TABLE runs (a INT, b VARCHAR(8))");
     const copyCsv = server.backend.copyCsv!;
     let copies = 0;
-    server.backend.copyCsv = (sql, csv, savepoint) => {
+    server.backend.copyCsv = (target, csv, savepoint) => {
       copies++;
-      return copyCsv(sql, csv, savepoint);
+      return copyCsv(target, csv, savepoint);
     };
     try {
       const load = async (third: string) => {
