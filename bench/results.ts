@@ -113,9 +113,43 @@ export function summaryLine(
   return `${name}: median ${fmt(r.median, 2)}× ${baseline} (min ${fmt(r.min, 2)}×, max ${fmt(r.max, 2)}×) over ${rounds} rounds, ${fmt(eventsPerSecond)} events/s`;
 }
 
+/** A process's /proc stat fields after its name: [0] state, [1] ppid, [11] utime, [12] stime, [13] cutime, [14] cstime. */
+function statFields(pid: number | string): string[] {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
 /** utime + stime of a process, in ms (Linux /proc; clock ticks are 10 ms). */
 export function processCpuMs(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const fields = statFields(pid);
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * CPU ms of a process and all its descendants, living or exited and reaped (a server that forks a process
+ * per connection, as PostgreSQL does). A process gone between the listing and the read counts nothing.
+ */
+export function processTreeCpuMs(pid: number): number {
+  const parents = new Map<string, string[]>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = statFields(entry)[1] as string;
+      parents.set(ppid, [...(parents.get(ppid) ?? []), entry]);
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  let ms = 0;
+  for (const queue = [String(pid)]; queue.length > 0; ) {
+    const p = queue.pop() as string;
+    try {
+      const f = statFields(p);
+      ms += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 10;
+    } catch {
+      continue;
+    }
+    queue.push(...(parents.get(p) ?? []));
+  }
+  return ms;
 }

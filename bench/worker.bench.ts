@@ -5,7 +5,9 @@
 // manifests, demand analytics, rejected sink, warehouse loads, checkpoints) draining a pre-filled stream
 // until every record is durable, against the bare consumer runtime with a no-op processor draining the
 // same records, in interleaved rounds on fresh stacks. (C) What the worker asks of the services: its
-// requests per API while it drains a stream, counted by a proxy per endpoint.
+// requests per API while it drains a stream, counted by a proxy per endpoint. With
+// BENCH_WAREHOUSE=postgres, (B) alone with the local warehouse on a PostgreSQL server instead of pglite
+// (its own section): how much of the worker's figure is the local stand-in for Redshift.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -26,6 +28,7 @@ import { KinesisProducer } from "../ingest/producer";
 import { TrafficSimulator } from "../ingest/simulator/traffic";
 import type { RunningService } from "../local/emulators/child-service";
 import { startDynalite } from "../local/emulators/dynamodb-emulators";
+import { postgresBinDir, startPostgresServer } from "../local/emulators/postgres-server";
 import { createTableAndWait } from "../local/stack/bootstrap";
 import { type LocalStack, startLocalStack } from "../local/stack/local-stack";
 import { startLocalWorkers } from "../local/stack/local-workers";
@@ -38,6 +41,7 @@ import {
   microsPerEvent,
   perSecond,
   processCpuMs,
+  processTreeCpuMs,
   roundRatios,
   summaryLine,
   table,
@@ -51,6 +55,12 @@ const CHECKPOINT_BATCHES = 10;
 // falls does not decide a round (with 12,500 per shard the worker's rate swung 2–5× between rounds).
 const E2E_RECORDS = Number(process.env["BENCH_E2E_RECORDS"] ?? 200_000);
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 5);
+/** The local warehouse's database in (B): pglite (what `npm start` runs) or a PostgreSQL server. */
+const WAREHOUSE = process.env["BENCH_WAREHOUSE"] ?? "pglite";
+if (WAREHOUSE !== "pglite" && WAREHOUSE !== "postgres")
+  throw new Error(`BENCH_WAREHOUSE must be pglite or postgres, not ${JSON.stringify(WAREHOUSE)}`);
+if (WAREHOUSE === "postgres" && postgresBinDir() === undefined)
+  throw new Error("BENCH_WAREHOUSE=postgres needs PostgreSQL's server binaries: apt-get install postgresql");
 /** (C): the end-to-end figure's 50,000 of a smaller stream is enough to see each API's share. */
 const REQUEST_RECORDS = 50_000;
 
@@ -203,16 +213,24 @@ interface Sample {
 
 /**
  * The processes beside the consumer, all on the same two cores: the emulators, and this process, which
- * hosts the Data API endpoint and pglite's thread (during the bare runtime's round it is the consumer).
+ * hosts the Data API endpoint and pglite's thread (during the bare runtime's round it is the consumer),
+ * and with BENCH_WAREHOUSE=postgres the PostgreSQL server's processes.
  */
-function servicesCpuMs(stack: LocalStack): Record<string, number> {
+const SERVICES =
+  WAREHOUSE === "pglite"
+    ? (["kinesalite", "dynalite", "Data API + pglite (this process)"] as const)
+    : (["kinesalite", "dynalite", "Data API (this process)", "PostgreSQL server"] as const);
+/** The column that is this process: the consumer's own CPU during the bare runtime's round. */
+const THIS_PROCESS = SERVICES[2];
+
+function servicesCpuMs(stack: LocalStack, postgresPid: number | undefined): Record<string, number> {
   return {
     kinesalite: processCpuMs(stack.state.pids["kinesis"] as number),
     dynalite: processCpuMs(stack.state.pids["dynamodb"] as number),
-    "Data API + pglite (this process)": cpuNowMs(),
+    [THIS_PROCESS]: cpuNowMs(),
+    ...(postgresPid !== undefined ? { "PostgreSQL server": processTreeCpuMs(postgresPid) } : {}),
   };
 }
-const SERVICES = ["kinesalite", "dynalite", "Data API + pglite (this process)"] as const;
 
 /** The drain between its first sample and its last; `started` is when the consumer was started. */
 function drainBetween(
@@ -238,7 +256,15 @@ const BARE = "bare runtime, no-op processor (baseline)";
 const WORKER = "flightpulse worker process (everything)";
 
 /** The bare consumer runtime in this process, counting records, on its own lease table. */
-async function drainBare(stack: LocalStack, round: number, records: number): Promise<Drain> {
+/** The CPU ms so far of each service beside the consumer (`servicesCpuMs` of the round's stack). */
+type ServicesCpu = () => Record<string, number>;
+
+async function drainBare(
+  stack: LocalStack,
+  round: number,
+  records: number,
+  services: ServicesCpu,
+): Promise<Drain> {
   const aws = createAwsClients(localAwsConfig(stack.state.endpoints));
   const names = stack.state.resources;
   const leaseTable = `bench-bare-leases-${round}`;
@@ -262,7 +288,7 @@ async function drainBare(stack: LocalStack, round: number, records: number): Pro
     processors: () =>
       countingProcessor((n) => {
         drained += n;
-        first ??= { at: performance.now(), n: drained, cpu: cpuNowMs(), services: servicesCpuMs(stack) };
+        first ??= { at: performance.now(), n: drained, cpu: cpuNowMs(), services: services() };
       }),
   });
   let stopped = false;
@@ -276,7 +302,7 @@ async function drainBare(stack: LocalStack, round: number, records: number): Pro
       at: performance.now(),
       n: drained,
       cpu: cpuNowMs(),
-      services: servicesCpuMs(stack),
+      services: services(),
     });
   } finally {
     if (!stopped) await bare.shutdown();
@@ -296,7 +322,13 @@ async function recordsProcessed(w: RunningService): Promise<number> {
 }
 
 /** One `flightpulse worker` process with every sink, on the round's fresh stack; CPU is its own (/proc). */
-async function drainWorker(stack: LocalStack, dir: string, round: number, records: number): Promise<Drain> {
+async function drainWorker(
+  stack: LocalStack,
+  dir: string,
+  round: number,
+  records: number,
+  services: ServicesCpu,
+): Promise<Drain> {
   const started = performance.now();
   const [w] = await startLocalWorkers(stack, {
     count: 1,
@@ -313,7 +345,7 @@ async function drainWorker(stack: LocalStack, dir: string, round: number, record
       async () => {
         const n = await processed();
         if (first === undefined && n > 0)
-          first = { at: performance.now(), n, cpu: processCpuMs(w.pid), services: servicesCpuMs(stack) };
+          first = { at: performance.now(), n, cpu: processCpuMs(w.pid), services: services() };
         return n >= records;
       },
       // Each poll is an HTTP request the worker serves on its event loop: every 20 ms, about 3% of its main
@@ -326,7 +358,7 @@ async function drainWorker(stack: LocalStack, dir: string, round: number, record
       at,
       n: records,
       cpu,
-      services: servicesCpuMs(stack),
+      services: services(),
     });
   } finally {
     await w.stop();
@@ -364,15 +396,23 @@ async function endToEnd(): Promise<string> {
   const records = packRecords(traffic(E2E_RECORDS, 22).map(toEntry));
   for (let round = 1; round <= ROUNDS; round++) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fp-bench-"));
-    const stack = await startLocalStack({ root: dir, kinesis: "kinesalite", bookingShards: 4 });
+    // A fresh server a round, as pglite is a fresh database a round.
+    const postgres = WAREHOUSE === "postgres" ? await startPostgresServer() : undefined;
+    const stack = await startLocalStack({
+      root: dir,
+      kinesis: "kinesalite",
+      bookingShards: 4,
+      ...(postgres !== undefined ? { postgresUrl: postgres.url } : {}),
+    });
     const aws = createAwsClients(localAwsConfig(stack.state.endpoints));
+    const services = () => servicesCpuMs(stack, postgres?.pid);
     try {
       await new KinesisProducer({
         port: sdkKinesisPutPort(aws.kinesis),
         streamName: stack.state.resources.bookingStream,
       }).putRecords(records.entries());
-      const runBare = () => drainBare(stack, round, records.count);
-      const runWorker = () => drainWorker(stack, dir, round, records.count);
+      const runBare = () => drainBare(stack, round, records.count, services);
+      const runWorker = () => drainWorker(stack, dir, round, records.count, services);
       for (const run of round % 2 === 1 ? [runBare, runWorker] : [runWorker, runBare]) {
         const d = await run();
         drains.push(d);
@@ -383,6 +423,7 @@ async function endToEnd(): Promise<string> {
     } finally {
       aws.destroy();
       await stack.stop();
+      await postgres?.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }
@@ -403,14 +444,14 @@ async function endToEnd(): Promise<string> {
   const cpuRow = (d: Drain) => {
     // During the bare round this process is the consumer: its CPU is the consumer's, counted once.
     const services = SERVICES.map((k) =>
-      d.label === BARE && k === SERVICES[2] ? undefined : (d.servicesCpuMs[k] ?? 0),
+      d.label === BARE && k === THIS_PROCESS ? undefined : (d.servicesCpuMs[k] ?? 0),
     );
     const total = services.reduce<number>((a, b) => a + (b ?? 0), d.m.cpuMs);
     const cells = services.map((ms) => (ms === undefined ? "–" : perEvent(d, ms)));
     return `| ${d.label} | ${perEvent(d, d.m.cpuMs)} | ${cells.join(" | ")} | ${perEvent(d, total)} | ${microsPerEvent(d.m).toFixed(1)} |`;
   };
   return [
-    `${records.count.toLocaleString("en-US")} simulated records pre-filled in a 4-shard kinesalite stream. The bare consumer runtime (no-op processor, in the benchmark's process) against one \`flightpulse worker\` process with every sink on the local stack (dynalite, SNS endpoint, Data API over pglite): decode, manifests, demand analytics, rejected sink, warehouse loads, checkpoints. ${ROUNDS} interleaved rounds, each on a fresh stack with the same records, the order alternating. Rates are from the first record processed until every record is durable: the consumer is stopped gracefully once it has processed the last, and the window ends when its shutdown (the sinks' last writes, the last checkpoints) is done (start-up shown apart); CPU is each consumer's own (the worker's read off /proc), emulators excluded. The table shows each one's median round; the ratio is per round.`,
+    `${records.count.toLocaleString("en-US")} simulated records pre-filled in a 4-shard kinesalite stream. The bare consumer runtime (no-op processor, in the benchmark's process) against one \`flightpulse worker\` process with every sink on the local stack (dynalite, SNS endpoint, Data API over ${WAREHOUSE === "pglite" ? "pglite" : "a PostgreSQL server (Debian's, a fresh cluster a round, COPY FROM STDIN)"}): decode, manifests, demand analytics, rejected sink, warehouse loads, checkpoints. ${ROUNDS} interleaved rounds, each on a fresh stack with the same records, the order alternating. Rates are from the first record processed until every record is durable: the consumer is stopped gracefully once it has processed the last, and the window ends when its shutdown (the sinks' last writes, the last checkpoints) is done (start-up shown apart); CPU is each consumer's own (the worker's read off /proc), emulators excluded. The table shows each one's median round; the ratio is per round.`,
     "",
     table([medianOf(of(BARE)).m, worker.m]),
     "",
@@ -423,11 +464,17 @@ async function endToEnd(): Promise<string> {
     "Where the two cores go, CPU µs per event of each process over the median rounds' window (the wall µs per event is what two cores give: a total near twice it means the machine was saturated):",
     "",
     `| run | consumer | ${SERVICES.join(" | ")} | total | wall µs/event |`,
-    "|---|---:|---:|---:|---:|---:|---:|",
+    `|---|${"---:|".repeat(SERVICES.length + 3)}`,
     cpuRow(medianOf(of(BARE))),
     cpuRow(worker),
     "",
-    summaryLine("worker", "bare runtime", ratio, ROUNDS, perSecond(worker.m)),
+    summaryLine(
+      WAREHOUSE === "pglite" ? "worker" : "worker, warehouse on PostgreSQL",
+      "bare runtime",
+      ratio,
+      ROUNDS,
+      perSecond(worker.m),
+    ),
   ].join("\n");
 }
 
@@ -493,6 +540,17 @@ async function requestsPerApi(): Promise<string> {
 }
 
 async function main() {
+  if (WAREHOUSE === "postgres") {
+    const b = await endToEnd();
+    console.log(b);
+    writeSection(
+      "worker-postgres",
+      "Worker end to end, the local warehouse on a PostgreSQL server",
+      "BENCH_WAREHOUSE=postgres npm run bench worker",
+      `The end-to-end part of \`npm run bench worker\` (the section above) with the Data API endpoint over a PostgreSQL server instead of pglite: the same worker, stream and sinks, the local stand-in for Redshift alone changed. The acceptance figure is the section above's (pglite, what \`npm start\` runs).\n\n${b}`,
+    );
+    return;
+  }
   const a = await manifestWrites();
   console.log(a);
   const c = await requestsPerApi();
