@@ -51,12 +51,33 @@ export interface Translated {
   readonly stripped: readonly string[];
 }
 
-/** Translates one Redshift statement to Postgres, or throws RedshiftDialectError for what Redshift refuses. */
+export interface TranslateOptions {
+  /**
+   * Create permanent tables `UNLOGGED`: for a database that lives and dies with its process (pglite in
+   * memory), where the write-ahead log has no crash to recover from and only costs each commit its flush.
+   * Transactions, rollback and visibility are the same either way.
+   */
+  readonly unlogged?: boolean;
+}
+
 /** Any keyword that a refusal or a rewrite looks for; most statements (data INSERTs) contain none. */
 const ANY_KEYWORD =
   /\b(?:CONFLICT|RETURNING|MERGE|INDEX|SERIAL|BIGSERIAL|JSONB?|DISTSTYLE|DISTKEY|SORTKEY|ENCODE|BACKUP|IDENTITY|MAX|GETDATE|SUPER)\b/i;
 
-export function toPostgres(sql: string): Translated {
+/** A statement that begins (after any comments) with CREATE TABLE: not TEMP, not a view. */
+const CREATE_TABLE = /^(?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*CREATE\s+TABLE\b/i;
+
+/** Translates one Redshift statement to Postgres, or throws RedshiftDialectError for what Redshift refuses. */
+export function toPostgres(sql: string, options: TranslateOptions = {}): Translated {
+  const translated = translate(sql);
+  if (options.unlogged !== true || !CREATE_TABLE.test(translated.sql)) return translated;
+  return {
+    ...translated,
+    sql: translated.sql.replace(CREATE_TABLE, (m) => m.replace(/TABLE$/i, (table) => `UNLOGGED ${table}`)),
+  };
+}
+
+function translate(sql: string): Translated {
   // Most statements (the loader's 100 KB INSERTs) name no keyword at all, not even inside their strings.
   if (!ANY_KEYWORD.test(sql)) return { sql, stripped: [] };
   const checked = code(sql);

@@ -229,7 +229,7 @@ export async function startRedshiftDataServer(
   const postgresSql = (sub: SubStatement): string => {
     let sql = translated.get(sub);
     if (sql === undefined) {
-      sql = toPostgres(sub.sql).sql;
+      sql = toPostgres(sub.sql, { unlogged: backend.inMemory === true }).sql;
       translated.set(sub, sql);
     }
     return sql;

@@ -24,6 +24,11 @@ export interface QueryOptions {
 export const TIME_TYPE_IDS = [1082, 1114, 1184] as const;
 
 export interface SqlBackend {
+  /**
+   * The database lives and dies with this process (pglite with no folder): nothing of it survives a crash,
+   * so its tables need no write-ahead log (the endpoint creates them UNLOGGED).
+   */
+  readonly inMemory?: boolean;
   query(sql: string, values?: readonly string[], options?: QueryOptions): Promise<SqlResult>;
   /**
    * COPY into `target` (`table (column, …)`) from `csv` (UTF-8, `FORMAT csv`); the rows loaded. With
@@ -60,6 +65,7 @@ export async function pgliteBackend(dataDir?: string): Promise<SqlBackend> {
       worker.postMessage({ id, ...msg }, transfer);
     });
   return {
+    inMemory: dataDir === undefined,
     async query(sql, values, options) {
       const reply = await call({
         sql,

@@ -46,6 +46,11 @@ describe("warehouse: migrations and loader through the local Data API", function
     expect(second).to.deep.equal({ applied: [], alreadyApplied: all });
     const versions = await api.query("SELECT count(*) AS n FROM schema_migrations");
     expect(versions).to.deep.equal([{ n: all.length }]);
+    // pglite in memory: nothing survives the process, so no table keeps a write-ahead log.
+    const persistence = await server.backend.query(
+      "SELECT DISTINCT relpersistence FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace",
+    );
+    expect(persistence.rows).to.deep.equal([["u"]]);
   });
 
   it("keeps each shard's part of a pane (around a reshard) and sums the parts for QuickSight", async () => {

@@ -35,6 +35,11 @@ describe("local Data API endpoint on a real PostgreSQL server (by URL)", functio
 
   it("applies the migrations, loads idempotently, and returns the same typed fields as pglite", async () => {
     expect((await migrate(api)).applied).to.have.length(readMigrations().length);
+    // A server's database outlives the endpoint: its tables stay logged (crash-safe).
+    const persistence = await server.backend.query(
+      "SELECT DISTINCT relpersistence FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace",
+    );
+    expect(persistence.rows).to.deep.equal([["p"]]);
     const loader = new WarehouseLoader({ api });
     const pane = (route: string, bookings: number) => ({
       route,

@@ -26,6 +26,24 @@ describe("Redshift dialect on Postgres", () => {
     expect(toPostgres("SELECT GETDATE()").sql).to.equal("SELECT LOCALTIMESTAMP");
   });
 
+  it("creates permanent tables UNLOGGED when told (a database in memory), and nothing else", () => {
+    const unlogged = (sql: string) => toPostgres(sql, { unlogged: true }).sql;
+    expect(unlogged("CREATE TABLE IF NOT EXISTS t (a INT) DISTKEY (a)").trim()).to.equal(
+      "CREATE UNLOGGED TABLE IF NOT EXISTS t (a INT)",
+    );
+    expect(unlogged("-- routes\n/* one */ create table r (a INT)")).to.equal(
+      "-- routes\n/* one */ create UNLOGGED table r (a INT)",
+    );
+    for (const sql of [
+      "CREATE TEMP TABLE s (LIKE t)",
+      "CREATE VIEW v AS SELECT 'CREATE TABLE x' AS a",
+      "INSERT INTO t VALUES ('CREATE TABLE x')",
+      "-- CREATE TABLE x\nSELECT 1",
+    ])
+      expect(unlogged(sql), sql).to.equal(sql);
+    expect(toPostgres("CREATE TABLE t (a INT)").sql).to.equal("CREATE TABLE t (a INT)");
+  });
+
   it("never rewrites inside string literals or comments", () => {
     const sql =
       "INSERT INTO r VALUES ('DISTKEY(x) ENCODE zstd GETDATE() ON CONFLICT RETURNING') -- SORTKEY(y)";
