@@ -138,6 +138,47 @@ describe("warehouse batch builder", () => {
     expect(insert).to.include("'bc-1', 'X7K2QD', 'FH101:2026-12-01', 'LHR-JFK', 'economy', 3,");
   });
 
+  it("writes each row as literal() writes its values, as many rows to a statement as its bytes allow", () => {
+    const texts = ["plain", "O'Brien", "a\\b", "nul\u0000x", "Zürich", "東京", "✈️🛫", "", "it's a\\b"];
+    const rows = Array.from({ length: 400 }, (_, i) =>
+      fact(i, {
+        booking_ref: texts[i % texts.length] as string,
+        channel: (texts[(i * 7) % texts.length] as string).repeat(1 + (i % 5)),
+        seats: i % 3 === 0 ? null : i,
+        fare_amount: i / 8,
+        occurred_at: Date.UTC(2026, 10, 22, 14, 5, i % 60, i),
+      }),
+    );
+    const limits = { maxStatementBytes: 700, maxStatements: 40 };
+    const prefix = `INSERT INTO stage_booking_facts (${spec.columns.map(([c]) => c).join(", ")}) VALUES `;
+    const inserts = buildBatches(spec, rows, limits)
+      .flat()
+      .filter((s) => s.startsWith("INSERT"));
+    // The reference: every value through literal(), a tuple per row.
+    const tuples = rows.map(
+      (r) =>
+        `(${spec.columns.map(([c, type]) => literal(type === "timestamp" ? timestamp(r[c] ?? null) : (r[c] ?? null))).join(", ")})`,
+    );
+    let next = 0;
+    for (const [k, insert] of inserts.entries()) {
+      expect(insert.startsWith(prefix)).to.equal(true);
+      let expected = prefix;
+      let count = 0;
+      // Greedy: rows are added while the statement stays within the limit, counted in UTF-8 bytes.
+      while (next < tuples.length) {
+        const candidate = count === 0 ? expected + tuples[next] : `${expected},${tuples[next]}`;
+        if (count > 0 && Buffer.byteLength(candidate) > limits.maxStatementBytes) break;
+        expected = candidate;
+        next++;
+        count++;
+      }
+      expect(insert, `statement ${k}`).to.equal(expected);
+      expect(Buffer.byteLength(insert)).to.be.at.most(limits.maxStatementBytes);
+    }
+    expect(next, "every row written").to.equal(rows.length);
+    expect(inserts.length).to.be.greaterThan(40);
+  });
+
   it("refuses a row no statement can carry", () => {
     expect(() => buildBatches(spec, [fact(1, { channel: "x".repeat(STATEMENT_LIMIT_BYTES) })])).to.throw(
       RowTooLargeError,
