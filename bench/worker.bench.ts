@@ -255,10 +255,10 @@ function drainBetween(
 const BARE = "bare runtime, no-op processor (baseline)";
 const WORKER = "flightpulse worker process (everything)";
 
-/** The bare consumer runtime in this process, counting records, on its own lease table. */
 /** The CPU ms so far of each service beside the consumer (`servicesCpuMs` of the round's stack). */
 type ServicesCpu = () => Record<string, number>;
 
+/** The bare consumer runtime in this process, counting records, on its own lease table. */
 async function drainBare(
   stack: LocalStack,
   round: number,
