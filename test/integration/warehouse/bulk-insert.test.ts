@@ -5,22 +5,22 @@ import { pgliteBackend, postgresBackend, type SqlBackend } from "../../../local/
 
 // pglite reads COPY's data from a blob it is handed; a real server (Debian's PostgreSQL, by URL) from STDIN
 // over the wire protocol. Both must load what the INSERT loads, or give up COPY for the INSERT.
-const backends: readonly { name: string; start(): Promise<SqlBackend & { stopServer?(): Promise<void> }> }[] =
-  [
-    { name: "pglite", start: () => pgliteBackend() },
-    {
-      name: "a PostgreSQL server",
-      async start() {
-        const server = await startPostgresServer();
-        return Object.assign(await postgresBackend(server.url), { stopServer: () => server.stop() });
-      },
+type TestBackend = SqlBackend & { stopServer?(): Promise<void> };
+const backends: readonly { name: string; start(): Promise<TestBackend> }[] = [
+  { name: "pglite", start: () => pgliteBackend() },
+  {
+    name: "a PostgreSQL server",
+    async start() {
+      const server = await startPostgresServer();
+      return Object.assign(await postgresBackend(server.url), { stopServer: () => server.stop() });
     },
-  ];
+  },
+];
 
 for (const backend of backends)
   describe(`the local warehouse's COPY fast path on ${backend.name}: the INSERT's rows and errors, faster`, function () {
     this.timeout(60_000);
-    let db: SqlBackend & { stopServer?(): Promise<void> };
+    let db: TestBackend;
     const columns =
       "(id INT NOT NULL, name VARCHAR(8), code CHAR(3), amount DECIMAL(6,2), seats SMALLINT, day DATE, at TIMESTAMP, ok BOOLEAN)";
     const rowsOf = async (table: string) => (await db.query(`SELECT * FROM ${table} ORDER BY id`)).rows;
