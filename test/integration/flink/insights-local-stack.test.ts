@@ -144,22 +144,31 @@ describe("Flink SQL app in the local stack (integration)", function () {
         `      insights in the warehouse ${loadedMs} ms after the closing event was posted\n`,
       );
       // The dashboard shows the newest windows. Its snapshot is refreshed every few seconds, so one taken
-      // while the last windows were loading shows the window before: wait (on a loaded machine, a while)
-      // for the newest, then compare.
+      // while the last windows were loading shows the window before, or the newest routes beside no airport
+      // yet (the two tables load apart): wait (on a loaded machine, a while) for the newest of both, then
+      // compare.
       const newestRoutes = routeRows
         .filter((r) => r["windowEnd"] === Math.max(...routeRows.map((x) => x["windowEnd"] as number)))
         .map((r) => r["route"] as string);
+      const newestAirportWindow = new Date(
+        Math.max(...airportRows.map((r) => r["windowStart"] as number)),
+      ).toISOString();
       let snap: DashboardSnapshot;
       const shownBy = Date.now() + 30_000;
       do {
         snap = (await (
           await fetch(`${s.state.dashboard as string}/api/snapshot`)
         ).json()) as DashboardSnapshot;
-        if (snap.insights.topRoutes.map((r) => r.route).join() === newestRoutes.join()) break;
+        if (
+          snap.insights.topRoutes.map((r) => r.route).join() === newestRoutes.join() &&
+          snap.insights.airportWindow?.start === newestAirportWindow
+        )
+          break;
         await new Promise((r) => setTimeout(r, 500));
       } while (Date.now() < shownBy);
       expect(snap.insights.status, snap.problems.join("; ")).to.equal("RUNNING");
       expect(snap.insights.topRoutes.map((r) => r.route)).to.deep.equal(newestRoutes);
+      expect(snap.insights.airportWindow?.start, JSON.stringify(snap.insights)).to.equal(newestAirportWindow);
       expect(snap.insights.airports.length).to.be.greaterThan(0);
       // And a person sees them: the panel in a real browser lists the same routes in rank order.
       const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
