@@ -400,7 +400,7 @@ export function insertToCsv(
     : { csv: Buffer.from(out.bytes.buffer, 0, out.length).toString("utf8"), rows };
 }
 
-/** Which table and columns a head inserts into, as one key. */
+/** Which table and columns a head inserts into, as one key: `table (a, b)`, also COPY's target. */
 const targetKey = (head: InsertHead) => `${head.table} (${head.columns.join(", ")})`;
 
 /** Column types by table, read once per batch: a batch's INSERTs all load the staging table it created. */
@@ -474,7 +474,7 @@ export async function copyLiteralInserts(
   }
   const csv = out.bytes.subarray(0, out.length);
   try {
-    await backend.copyCsv(`${first.table} (${first.columns.join(", ")})`, csv, inTransaction);
+    await backend.copyCsv(targetKey(first), csv, inTransaction);
     return rows;
   } catch {
     return undefined;
