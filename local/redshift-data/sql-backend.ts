@@ -25,10 +25,11 @@ export const TIME_TYPE_IDS = [1082, 1114, 1184] as const;
 
 export interface SqlBackend {
   /**
-   * The database lives and dies with this process (pglite with no folder): nothing of it survives a crash,
-   * so its tables need no write-ahead log (the endpoint creates them UNLOGGED).
+   * Nothing of the database outlives the local stack (pglite with no folder, a throwaway cluster removed at
+   * stop): it has no crash to recover from, so its tables need no write-ahead log (the endpoint creates
+   * them UNLOGGED).
    */
-  readonly inMemory?: boolean;
+  readonly ephemeral?: boolean;
   query(sql: string, values?: readonly string[], options?: QueryOptions): Promise<SqlResult>;
   /**
    * COPY into `target` (`table (column, …)`) from `csv` (UTF-8, `FORMAT csv`); the rows loaded. With
@@ -65,7 +66,7 @@ export async function pgliteBackend(dataDir?: string): Promise<SqlBackend> {
       worker.postMessage({ id, ...msg }, transfer);
     });
   return {
-    inMemory: dataDir === undefined,
+    ephemeral: dataDir === undefined,
     async query(sql, values, options) {
       const reply = await call({
         sql,
@@ -90,10 +91,14 @@ export async function pgliteBackend(dataDir?: string): Promise<SqlBackend> {
 }
 
 /**
- * A real PostgreSQL server by URL (e.g. Debian's PostgreSQL 15), one connection. Type parsers make its
- * values look like pglite's: bigint as number, timestamps and dates read as UTC.
+ * A real PostgreSQL server by URL (a throwaway cluster of the local stack's, Debian's PostgreSQL 15...), one
+ * connection. Type parsers make its values look like pglite's: bigint as number, timestamps and dates read
+ * as UTC. `ephemeral`: the server's data is thrown away with the stack (see SqlBackend).
  */
-export async function postgresBackend(url: string): Promise<SqlBackend> {
+export async function postgresBackend(
+  url: string,
+  options: { ephemeral?: boolean } = {},
+): Promise<SqlBackend> {
   const pg = await import("pg");
   const base = pg.types;
   const parser = ((oid: number, format?: "text" | "binary") => {
@@ -107,6 +112,9 @@ export async function postgresBackend(url: string): Promise<SqlBackend> {
       ? (v: string) => v
       : parser(oid, format)) as typeof base.getTypeParser;
   const client = new pg.Client({ connectionString: url, types: { getTypeParser: parser } });
+  // A server that goes away is an error event on the client, fatal to the process unless listened for;
+  // the queries after it fail, saying the connection is gone.
+  client.on("error", () => {});
   try {
     await client.connect();
     // TIMESTAMPTZ as text in UTC (`+00`), as Redshift's sessions answer by default.
@@ -117,6 +125,7 @@ export async function postgresBackend(url: string): Promise<SqlBackend> {
     );
   }
   return {
+    ephemeral: options.ephemeral === true,
     async query(sql, values, options) {
       const r = await client.query({
         text: sql,

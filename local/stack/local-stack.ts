@@ -10,9 +10,15 @@ import { type MigrationReport, migrate } from "../../consumers/warehouse/migrati
 import type { RunningService } from "../emulators/child-service";
 import { startDynalite } from "../emulators/dynamodb-emulators";
 import { type KinesisEmulator, startKinesisEmulator } from "../emulators/kinesis-emulators";
-import { type RedshiftDataServer, startRedshiftDataServer } from "../redshift-data/server";
+import type { RedshiftDataServer } from "../redshift-data/server";
 import { type SnsServer, startSnsServer } from "../sns-endpoint/sns-server";
 import { bootstrap } from "./bootstrap";
+import {
+  type LocalWarehouse,
+  planLocalWarehouse,
+  startLocalWarehouse,
+  type WarehouseEngine,
+} from "./local-warehouse";
 
 /** Workgroup name the local warehouse answers to (any name is accepted; this one is what tools use). */
 export const LOCAL_WAREHOUSE = "flightpulse-local";
@@ -20,7 +26,7 @@ export const LOCAL_WAREHOUSE = "flightpulse-local";
 export interface LocalStackOptions {
   /** Folder holding .flightpulse/ (default: the current directory). */
   readonly root?: string;
-  /** Keep DynamoDB tables and Kinesis records here across restarts; in memory when unset. */
+  /** Keep DynamoDB tables, Kinesis records and the warehouse (in pglite) here across restarts. */
   readonly dataDir?: string;
   readonly ports?: {
     readonly kinesis?: number;
@@ -29,8 +35,13 @@ export interface LocalStackOptions {
     readonly redshiftData?: number;
   };
   readonly kinesis?: KinesisEmulator;
-  /** Run the warehouse on this PostgreSQL server instead of embedded pglite. */
+  /** Run the warehouse on this PostgreSQL server instead of one of the stack's own. */
   readonly postgresUrl?: string;
+  /**
+   * The warehouse's database: a throwaway PostgreSQL server from npm's binaries, or pglite. Default:
+   * PostgreSQL where npm installed it for this platform and it starts, pglite otherwise (and on disk).
+   */
+  readonly warehouse?: WarehouseEngine;
   readonly bookingShards?: number;
   /** Progress lines while starting (default: none). */
   readonly log?: (line: string) => void;
@@ -41,6 +52,8 @@ export interface LocalStackFile {
   dashboard: string | null;
   workers: { pid: number; workerId: string; health?: string }[];
   pids: Record<string, number>;
+  /** The warehouse's database: the stack's PostgreSQL server (pid `pids.warehouse`), pglite, or one by URL. */
+  warehouse?: "postgres" | "pglite" | "server";
   resources: ResourceNames;
   topics: { demand: string; operations: string };
   startedAt: string;
@@ -67,6 +80,12 @@ export function readLocalStackFile(root = process.cwd()): LocalStackFile | undef
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = options.log ?? (() => {});
   const root = options.root ?? process.cwd();
+  // Settings that conflict fail here, before anything starts.
+  const warehousePlan = planLocalWarehouse({
+    ...(options.dataDir !== undefined ? { dataDir: path.join(options.dataDir, "warehouse") } : {}),
+    ...(options.postgresUrl !== undefined ? { postgresUrl: options.postgresUrl } : {}),
+    ...(options.warehouse !== undefined ? { warehouse: options.warehouse } : {}),
+  });
   const started: (RunningService | SnsServer | RedshiftDataServer)[] = [];
   const stopAll = async () => {
     await Promise.allSettled(started.splice(0).map((s) => s.stop()));
@@ -100,15 +119,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         log(`sns       ${s.endpoint} (flightpulse SNS endpoint)`);
         return s;
       }),
-      startRedshiftDataServer({
-        ...(options.ports?.redshiftData !== undefined ? { port: options.ports.redshiftData } : {}),
-        ...(options.dataDir !== undefined ? { dataDir: path.join(options.dataDir, "warehouse") } : {}),
-        ...(options.postgresUrl !== undefined ? { postgresUrl: options.postgresUrl } : {}),
-      }).then((s) => {
+      startLocalWarehouse(
+        warehousePlan,
+        options.ports?.redshiftData !== undefined ? { port: options.ports.redshiftData } : {},
+        log,
+      ).then((s) => {
         started.push(s);
-        log(
-          `redshift  ${s.endpoint} (Data API over embedded Postgres${options.dataDir !== undefined ? ", on disk" : ", in memory"})`,
-        );
+        log(`redshift  ${s.endpoint} (Data API over ${s.description})`);
         return s;
       }),
     ]);
@@ -116,7 +133,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (failed !== undefined) throw failed.reason;
     const [kinesis, dynamodb, sns, warehouse] = settled.map(
       (r) => (r as PromiseFulfilledResult<unknown>).value,
-    ) as [RunningService, RunningService, SnsServer, RedshiftDataServer];
+    ) as [RunningService, RunningService, SnsServer, LocalWarehouse];
     const names = resourceNames(LOCAL_STACK);
     const endpoints = {
       kinesis: kinesis.endpoint,
@@ -149,7 +166,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         kinesisWatchdog: kinesis.watchdogPid,
         dynamodb: dynamodb.pid,
         dynamodbWatchdog: dynamodb.watchdogPid,
+        ...(warehouse.databasePid !== undefined ? { warehouse: warehouse.databasePid } : {}),
       },
+      warehouse: warehouse.engine,
       resources: names,
       topics,
       startedAt: new Date().toISOString(),
