@@ -21,7 +21,7 @@ export interface ChildServiceSpec {
   readonly args: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   readonly cwd?: string;
-  /** Run it (and its watchdog) as this user, e.g. PostgreSQL's, which will not run as root. */
+  /** Run it as this user, e.g. PostgreSQL's, which will not run as root. */
   readonly user?: { readonly uid: number; readonly gid: number };
   /** Resolves true once the service answers. */
   readonly ready: () => Promise<boolean>;
@@ -38,8 +38,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function startChildService(spec: ChildServiceSpec): Promise<RunningService> {
   const child: ChildProcess = spawn(process.execPath, [WATCHDOG, spec.command, ...spec.args], {
     cwd: spec.cwd,
-    env: { ...process.env, ...spec.env },
-    ...(spec.user !== undefined ? { uid: spec.user.uid, gid: spec.user.gid } : {}),
+    env: {
+      ...process.env,
+      ...spec.env,
+      // The watchdog itself stays this process's user: it lives in the checkout, which that user may not reach.
+      ...(spec.user !== undefined
+        ? { FLIGHTPULSE_WATCHDOG_UID: String(spec.user.uid), FLIGHTPULSE_WATCHDOG_GID: String(spec.user.gid) }
+        : {}),
+    },
     stdio: ["pipe", "pipe", "pipe"],
   });
   let output = "";

@@ -3,6 +3,7 @@
 // the local stack's warehouse) or from Debian's packages (postgresql: the tests' second server).
 // PostgreSQL refuses to run as root, so as root it runs as the `postgres` user.
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -78,10 +79,11 @@ export interface PostgresServer extends RunningService {
 }
 
 export async function startPostgresServer(options: PostgresServerOptions = {}): Promise<PostgresServer> {
-  const bin = options.bin ?? postgresBinDir();
-  if (bin === undefined)
+  const installed = options.bin ?? postgresBinDir();
+  if (installed === undefined)
     throw new PostgresServerError("PostgreSQL server binaries not found: apt-get install postgresql");
   const user = process.getuid?.() === 0 ? postgresUser() : undefined;
+  const bin = user === undefined ? installed : binOthersCanRun(installed);
   const version = run(path.join(bin, "postgres"), ["--version"]).replace(/^\D*/, "").trim();
   const port = await choosePort(options.port, "--postgres-port");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fp-postgres-"));
@@ -93,6 +95,7 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
       path.join(bin, "initdb"),
       ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "--no-locale", "-E", "UTF8"],
       user,
+      dir,
     );
   } catch (e) {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -118,6 +121,8 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
         "fsync=off",
       ],
       ...(user !== undefined ? { user } : {}),
+      // Not the checkout, which the postgres user may not reach.
+      cwd: dir,
       env: { FLIGHTPULSE_WATCHDOG_REMOVE: dir },
       ready: async () => {
         const pg = await import("pg");
@@ -146,11 +151,69 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
   };
 }
 
+/**
+ * `bin`, or where a folder above it is closed to other users (a checkout in root's home or in a 0700 temp
+ * folder), a copy of its installation (bin, lib, share: ~60 MB for npm's) that they can reach, kept for
+ * the next start in the temp folder under a name of its path and version. The `postgres` user could not
+ * run the binaries where they are. A copy is used only if this user made it and nobody else can write it.
+ */
+export function binOthersCanRun(bin: string): string {
+  const root = path.dirname(bin);
+  if (othersCanReach(root)) return bin;
+  const pkg = path.join(root, "..", "package.json");
+  const version = fs.existsSync(pkg)
+    ? (JSON.parse(fs.readFileSync(pkg, "utf8")) as { version?: string }).version
+    : "";
+  const key = createHash("sha256")
+    .update(`${fs.realpathSync(root)}\n${version}`)
+    .digest("hex")
+    .slice(0, 12);
+  const cache = path.join(os.tmpdir(), `flightpulse-postgres-${key}`);
+  const binOf = (dir: string) => path.join(dir, path.basename(bin));
+  if (ownCopy(cache)) return binOf(cache);
+  const copy = fs.mkdtempSync(`${cache}-`);
+  fs.cpSync(root, copy, { recursive: true, verbatimSymlinks: true });
+  fs.chmodSync(copy, 0o755);
+  try {
+    fs.renameSync(copy, cache);
+    return binOf(cache);
+  } catch {
+    // Another start made it first (or something else holds the name): use that one if it is ours.
+    if (!ownCopy(cache)) return binOf(copy);
+    fs.rmSync(copy, { recursive: true, force: true });
+    return binOf(cache);
+  }
+}
+
+/** Every folder from `dir` up to the root lets other users through. */
+function othersCanReach(dir: string): boolean {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if ((fs.statSync(d).mode & 0o001) === 0) return false;
+    if (path.dirname(d) === d) return true;
+  }
+}
+
+/** A folder (not a link) this process's user owns that no one else can write. */
+function ownCopy(dir: string): boolean {
+  try {
+    const st = fs.lstatSync(dir);
+    return st.isDirectory() && st.uid === process.getuid?.() && (st.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
 /** Runs a command to its end, its output returned; a failure's message ends with what it printed. */
-function run(cmd: string, args: readonly string[], user?: { uid: number; gid: number }): string {
+function run(
+  cmd: string,
+  args: readonly string[],
+  user?: { uid: number; gid: number },
+  cwd?: string,
+): string {
   try {
     return execFileSync(cmd, args, {
       encoding: "utf8",
+      ...(cwd !== undefined ? { cwd } : {}),
       stdio: ["ignore", "pipe", "pipe"],
       ...(user !== undefined ? { uid: user.uid, gid: user.gid } : {}),
     });

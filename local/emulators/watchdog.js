@@ -8,7 +8,14 @@ const [command, ...args] = process.argv.slice(2);
 // FLIGHTPULSE_WATCHDOG_LOG sends the child's output to a file (a worker's JSON logs, say).
 const logFile = process.env.FLIGHTPULSE_WATCHDOG_LOG;
 const out = logFile ? require("node:fs").openSync(logFile, "a") : "inherit";
-const child = spawn(command, args, { stdio: ["ignore", out, out], env: process.env });
+// FLIGHTPULSE_WATCHDOG_UID/GID: the user to run the child as (PostgreSQL will not run as root).
+const uid = process.env.FLIGHTPULSE_WATCHDOG_UID;
+const gid = process.env.FLIGHTPULSE_WATCHDOG_GID;
+const child = spawn(command, args, {
+  stdio: ["ignore", out, out],
+  env: process.env,
+  ...(uid ? { uid: Number(uid), gid: Number(gid) } : {}),
+});
 process.stdout.write(`${JSON.stringify({ pid: child.pid })}\n`);
 
 let stopping = false;

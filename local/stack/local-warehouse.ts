@@ -57,7 +57,7 @@ export function planWarehouse(options: LocalWarehouseOptions, bin: string | unde
 }
 
 export interface LocalWarehouse extends RedshiftDataServer {
-  /** What runs it, for the start-up line: "PostgreSQL 18.4, throwaway cluster, pid 123". */
+  /** What runs it, for the start-up line: "PostgreSQL 18.4, a throwaway cluster, pid 123". */
   readonly description: string;
   readonly engine: "postgres" | "pglite" | "server";
   /** The PostgreSQL server's postmaster (it forks a process per connection), when the stack runs one. */
