@@ -223,17 +223,18 @@ interface Sample {
   readonly services: Readonly<Record<string, number>>;
 }
 
-/**
- * The processes beside the consumer, all on the same two cores: the emulators, and this process, which
- * hosts the Data API endpoint and pglite's thread (during the bare runtime's round it is the consumer),
- * or the endpoint and the PostgreSQL server's processes.
- */
+/** Each database (B) can run on, in the words of its section. */
 const WAREHOUSE_DESCRIPTION = {
   embedded: "a PostgreSQL server from npm's binaries (the local stack's own, a fresh cluster a round)",
   pglite: "pglite",
   postgres: "Debian's PostgreSQL server (a fresh cluster a round)",
 } as const;
 
+/**
+ * The processes beside the consumer, all on the same two cores: the emulators, and this process, which
+ * hosts the Data API endpoint and pglite's thread (during the bare runtime's round it is the consumer),
+ * or the endpoint and the PostgreSQL server's processes.
+ */
 const SERVICES =
   WAREHOUSE === "pglite"
     ? (["kinesalite", "dynalite", "Data API + pglite (this process)"] as const)
@@ -426,13 +427,11 @@ async function endToEnd(): Promise<string> {
         if (line.startsWith("warehouse:")) console.log(line);
       },
     });
-    if (WAREHOUSE === "embedded" && stack.state.warehouse !== "postgres") {
-      await stack.stop();
-      throw new Error("the local stack's PostgreSQL server did not start (its reason is above)");
-    }
     const aws = createAwsClients(localAwsConfig(stack.state.endpoints));
     const services = () => servicesCpuMs(stack, postgres?.pid ?? stack.state.pids["warehouse"]);
     try {
+      if (WAREHOUSE === "embedded" && stack.state.warehouse !== "postgres")
+        throw new Error("the local stack's PostgreSQL server did not start (its reason is above)");
       await new KinesisProducer({
         port: sdkKinesisPutPort(aws.kinesis),
         streamName: stack.state.resources.bookingStream,

@@ -73,6 +73,24 @@ describe("flightpulse start (the process behind npm start)", function () {
     }
   });
 
+  it("refuses an unknown warehouse database before starting anything, naming the flag", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fp-start-"));
+    const child = spawn(process.execPath, [BIN, "start", "--warehouse", "mysql"], { cwd: dir });
+    try {
+      let err = "";
+      child.stderr.on("data", (c) => {
+        err += c;
+      });
+      const code = await new Promise((r) => child.once("exit", r));
+      expect(code).to.equal(2);
+      expect(err).to.include('--warehouse "mysql" must be postgres or pglite');
+      expect(fs.existsSync(path.join(dir, ".flightpulse")), "nothing started").to.equal(false);
+    } finally {
+      child.kill("SIGKILL");
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("fails at start-up naming a port that is taken", async () => {
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
