@@ -53,8 +53,9 @@ export interface Translated {
 
 export interface TranslateOptions {
   /**
-   * Create permanent tables `UNLOGGED`: for a database that lives and dies with its process (pglite in
-   * memory), where the write-ahead log has no crash to recover from and only costs each commit its flush.
+   * Create permanent tables `UNLOGGED`: for a database nothing of which outlives the local stack (pglite in
+   * memory, the stack's throwaway PostgreSQL cluster), where the write-ahead log has no crash to recover from
+   * and only costs each commit its flush.
    * Transactions, rollback and visibility are the same either way.
    */
   readonly unlogged?: boolean;

@@ -74,41 +74,41 @@ describe("flightpulse start (the process behind npm start)", function () {
   });
 
   it("refuses an unknown warehouse database before starting anything, naming the flag", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fp-start-"));
-    const child = spawn(process.execPath, [BIN, "start", "--warehouse", "mysql"], { cwd: dir });
-    try {
-      let err = "";
-      child.stderr.on("data", (c) => {
-        err += c;
-      });
-      const code = await new Promise((r) => child.once("exit", r));
-      expect(code).to.equal(2);
-      expect(err).to.include('--warehouse "mysql" must be postgres or pglite');
-      expect(fs.existsSync(path.join(dir, ".flightpulse")), "nothing started").to.equal(false);
-    } finally {
-      child.kill("SIGKILL");
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const { code, err, startedAnything } = await startUntilExit(["--warehouse", "mysql"]);
+    expect(code).to.equal(2);
+    expect(err).to.include('--warehouse "mysql" must be postgres or pglite');
+    expect(startedAnything, "nothing started").to.equal(false);
   });
 
   it("fails at start-up naming a port that is taken", async () => {
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
     const port = (blocker.address() as net.AddressInfo).port;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fp-start-"));
-    const child = spawn(process.execPath, [BIN, "start", "--dynamodb-port", String(port)], { cwd: dir });
     try {
-      let err = "";
-      child.stderr.on("data", (c) => {
-        err += c;
-      });
-      const code = await new Promise((r) => child.once("exit", r));
+      const { code, err } = await startUntilExit(["--dynamodb-port", String(port)]);
       expect(code).to.equal(1);
       expect(err).to.include(`port ${port} (--dynamodb-port) is already in use`);
     } finally {
-      child.kill("SIGKILL");
       blocker.close();
-      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
+
+/** `flightpulse start` with these flags in a fresh folder, until it exits on its own: its code and stderr. */
+async function startUntilExit(
+  args: string[],
+): Promise<{ code: number | null; err: string; startedAnything: boolean }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fp-start-"));
+  const child = spawn(process.execPath, [BIN, "start", ...args], { cwd: dir });
+  try {
+    let err = "";
+    child.stderr.on("data", (c) => {
+      err += c;
+    });
+    const code = await new Promise<number | null>((r) => child.once("exit", r));
+    return { code, err, startedAnything: fs.existsSync(path.join(dir, ".flightpulse")) };
+  } finally {
+    child.kill("SIGKILL");
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
